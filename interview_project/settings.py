@@ -1,0 +1,244 @@
+"""Django settings: every value is read from the environment here, once, and validated."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = os.environ
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use 1/0, true/false, yes/no.")
+
+
+def env_float(name: str, default: float) -> float:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from exc
+
+
+def env_int(name: str, default: int) -> int:
+    return int(env_float(name, default))
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env.get(name, default).split(",") if item.strip()]
+
+
+# --- core -------------------------------------------------------------------------------------
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+DATA_DIR = Path(env.get("DATA_DIR") or BASE_DIR / "var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _dev_secret_key() -> str:
+    # A generated key kept on disk so sessions survive restarts of the embedded default.
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+PRODUCTION = env_bool("DJANGO_PRODUCTION", False)
+SECRET_KEY = env.get("DJANGO_SECRET_KEY") or ""
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_PRODUCTION=1.")
+    SECRET_KEY = _dev_secret_key()
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+PORT = env_int("PORT", 8000)
+# The base URL printed in invite links; defaults to the local server.
+PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", f"http://localhost:{PORT}").rstrip("/")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "interviews",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "interview_project.urls"
+ASGI_APPLICATION = "interview_project.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database and channel layer ---------------------------------------------------------------
+
+DATABASE_URL = env.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "db.sqlite3",
+            # SQLite is shared by the event loop's worker threads; wait rather than fail on a lock.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+
+REDIS_URL = env.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- i18n, static, media ----------------------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env.get("STATIC_ROOT") or DATA_DIR / "staticfiles")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve straight from STATICFILES_DIRS too, so `collectstatic` is optional for the embedded default.
+WHITENOISE_USE_FINDERS = True
+# Audio is personal data: it lives under MEDIA_ROOT and is served only by permission-checked
+# views, never by a public MEDIA_URL.
+MEDIA_ROOT = Path(env.get("MEDIA_ROOT") or DATA_DIR / "media")
+MEDIA_URL = "/media-not-public/"
+
+# --- security (production) --------------------------------------------------------------------
+
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = PRODUCTION and env_bool("DJANGO_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- providers (see docs/DESIGN.md, "Environment contract") -----------------------------------
+
+OPENAI_API_KEY = env.get("OPENAI_API_KEY", "")
+OPENAI_BASE_URL = env.get("OPENAI_BASE_URL", "") or None
+# gpt-4o (the seed's model) is marked deprecated by the installed SDK; gpt-5.4-mini is current and fast.
+OPENAI_MODEL = env.get("OPENAI_MODEL", "gpt-5.4-mini")
+OPENAI_STT_MODEL = env.get("OPENAI_STT_MODEL", "gpt-transcribe")
+ELEVENLABS_API_KEY = env.get("ELEVENLABS_API_KEY", "")
+ELEVENLABS_BASE_URL = env.get("ELEVENLABS_BASE_URL", "") or None
+ELEVENLABS_VOICE_ID = env.get("ELEVENLABS_VOICE_ID", "21m00Tcm4TlvDq8ikWAM")
+ELEVENLABS_MODEL_ID = env.get("ELEVENLABS_MODEL_ID", "eleven_flash_v2_5")
+PROVIDER_TIMEOUT_S = env_float("PROVIDER_TIMEOUT_S", 30.0)
+PROVIDER_CONNECT_TIMEOUT_S = env_float("PROVIDER_CONNECT_TIMEOUT_S", 5.0)
+
+PROVIDER_CHOICES = {
+    "stt": {"openai": "OPENAI_API_KEY", "local": None},
+    "llm": {"openai": "OPENAI_API_KEY", "local": None},
+    "tts": {"elevenlabs": "ELEVENLABS_API_KEY", "local": None},
+}
+_CLOUD_DEFAULT = {"stt": "openai", "llm": "openai", "tts": "elevenlabs"}
+
+
+def _providers(stage: str, variable: str) -> list[str]:
+    """The stage's provider chain: explicit (comma list = fallbacks) or cloud if keyed, else local."""
+    raw = env.get(variable, "").strip()
+    if not raw:
+        cloud = _CLOUD_DEFAULT[stage]
+        return [cloud] if env.get(PROVIDER_CHOICES[stage][cloud] or "") else ["local"]
+    names = [name.strip().lower() for name in raw.split(",") if name.strip()]
+    for name in names:
+        if name not in PROVIDER_CHOICES[stage]:
+            valid = ", ".join(PROVIDER_CHOICES[stage])
+            raise ImproperlyConfigured(f"{variable}={name!r} is not a known provider; choose from: {valid}.")
+        key = PROVIDER_CHOICES[stage][name]
+        if key and not env.get(key):
+            raise ImproperlyConfigured(f"{variable}={name} needs {key} to be set.")
+    return names
+
+
+INTERVIEW_PROVIDERS = {
+    "stt": _providers("stt", "STT_PROVIDER"),
+    "llm": _providers("llm", "LLM_PROVIDER"),
+    "tts": _providers("tts", "TTS_PROVIDER"),
+}
+# Load and warm local models when the server starts, so the first candidate does not pay for it.
+WARM_PROVIDERS = env_bool("WARM_PROVIDERS", True)
+
+# --- interview behaviour and limits -----------------------------------------------------------
+
+INTERVIEW = {
+    "HISTORY_MESSAGES": env_int("INTERVIEW_HISTORY_MESSAGES", 10),
+    # Seed-protocol clients never send audio_end: an answer ends after this long without a chunk.
+    "ANSWER_GAP_S": env_float("INTERVIEW_ANSWER_GAP_S", 1.0),
+    "MAX_FRAME_BYTES": env_int("INTERVIEW_MAX_FRAME_BYTES", 1_000_000),
+    "MAX_ANSWER_BYTES": env_int("INTERVIEW_MAX_ANSWER_BYTES", 12_000_000),
+    "MAX_ANSWER_SECONDS": env_float("INTERVIEW_MAX_ANSWER_SECONDS", 300.0),
+    "MAX_MESSAGES_PER_SECOND": env_float("INTERVIEW_MAX_MESSAGES_PER_SECOND", 50.0),
+    "MAX_SESSIONS": env_int("INTERVIEW_MAX_SESSIONS", 500),
+    "DEFAULT_EXPIRY_DAYS": env_int("INTERVIEW_DEFAULT_EXPIRY_DAYS", 7),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"level": "INFO"},
+        "httpx": {"level": "WARNING"},
+        "faster_whisper": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,50 @@
+"""App config: logs which engine serves each stage and warms local models when a server starts."""
+
+import asyncio
+import logging
+import sys
+import threading
+
+from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger("interviews")
+
+
+def _serving() -> bool:
+    argv = " ".join(sys.argv)
+    return "daphne" in argv or "runserver" in argv
+
+
+class InterviewsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "interviews"
+    verbose_name = "Interviews"
+
+    def ready(self) -> None:
+        if not _serving():
+            return
+        chosen = settings.INTERVIEW_PROVIDERS
+        logger.info(
+            "providers: stt=%s llm=%s tts=%s",
+            ",".join(chosen["stt"]),
+            ",".join(chosen["llm"]),
+            ",".join(chosen["tts"]),
+        )
+        if settings.WARM_PROVIDERS:
+            # Load local models off the main thread so the server starts listening at once.
+            threading.Thread(target=_warm, name="warm-providers", daemon=True).start()
+
+
+def _warm() -> None:
+    from interviews.providers.registry import build_providers
+
+    async def warm() -> None:
+        providers = build_providers()
+        await providers.warm()
+        logger.info("providers warm: %s", providers.describe())
+
+    try:
+        asyncio.run(warm())
+    except Exception:
+        logger.exception("warming the providers failed")

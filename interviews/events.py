@@ -1,0 +1,66 @@
+"""Typed values that cross between the pipeline and the database layer (never Django objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from interviews.providers.base import InterviewContext
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    turn: int
+    speaker: str  # "candidate" | "interviewer"
+    text: str
+
+    def as_wire(self) -> dict[str, object]:
+        # role/content as the seed's history used; speaker and turn for the new page.
+        role = "assistant" if self.speaker == "interviewer" else "user"
+        return {"turn": self.turn, "role": role, "speaker": self.speaker, "content": self.text}
+
+
+@dataclass(slots=True)
+class SessionSnapshot:
+    """An interview as the pipeline needs it when a connection opens."""
+
+    interview_id: int
+    status: str
+    context: InterviewContext
+    voice_id: str
+    hands_free: bool
+    deadline_at: datetime | None
+    greeting_spoken: bool
+    history: list[HistoryItem] = field(default_factory=list)
+
+    @property
+    def next_turn_index(self) -> int:
+        return self.history[-1].turn + 1 if self.history else 0
+
+
+@dataclass(slots=True)
+class TurnTimings:
+    """Milliseconds from the end of the candidate's answer (see docs/DESIGN.md)."""
+
+    transcript_ms: float | None = None
+    llm_first_token_ms: float | None = None
+    first_clause_ms: float | None = None
+    tts_first_byte_ms: float | None = None
+    first_audio_sent_ms: float | None = None
+    provider_floor_ms: float | None = None
+
+
+@dataclass(slots=True)
+class TurnRecord:
+    interview_id: int
+    index: int
+    speaker: str
+    text: str
+    started_at: datetime
+    ended_at: datetime
+    audio: bytes = b""
+    audio_mime: str = ""
+    interrupted: bool = False
+    is_greeting: bool = False
+    error: str = ""
+    timings: TurnTimings = field(default_factory=TurnTimings)

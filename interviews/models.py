@@ -1,0 +1,175 @@
+"""Interview templates, interviews and their turns: data only, plus small properties."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+LANGUAGES = [("en", "English"), ("ko", "Korean")]
+
+
+def new_invite_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class InterviewTemplate(models.Model):
+    """What a recruiter prepares once and sends to many candidates."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    role = models.CharField(max_length=200)
+    job_description = models.TextField(blank=True, max_length=10_000)
+    language = models.CharField(max_length=16, choices=LANGUAGES, default="en", help_text="BCP-47 code")
+    time_limit_minutes = models.PositiveIntegerField(
+        default=20, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+    persona = models.TextField(
+        blank=True,
+        max_length=4_000,
+        help_text="Interviewer persona and extra instructions.",
+    )
+    voice_id = models.CharField(max_length=100, blank=True, help_text="TTS voice; blank = the server default.")
+    hands_free = models.BooleanField(default=True, help_text="Server-side turn detection instead of push-to-talk.")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.language})"
+
+
+class TemplateQuestion(models.Model):
+    """One planned question of a template, asked in `position` order."""
+
+    template = models.ForeignKey(InterviewTemplate, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(max_length=2_000)
+    follow_up_depth = models.PositiveSmallIntegerField(
+        default=1, validators=[MaxValueValidator(5)], help_text="How many follow-ups at most."
+    )
+    time_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["template", "position"], name="unique_question_position")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class RubricCriterion(models.Model):
+    template = models.ForeignKey(InterviewTemplate, on_delete=models.CASCADE, related_name="criteria")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2_000)
+    weight = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
+    scale_max = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(2), MaxValueValidator(10)])
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "rubric criteria"
+        constraints = [models.UniqueConstraint(fields=["template", "name"], name="unique_criterion_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Interview(models.Model):
+    class Status(models.TextChoices):
+        INVITED = "invited"
+        IN_PROGRESS = "in_progress"
+        COMPLETED = "completed"
+        EXPIRED = "expired"
+        ABANDONED = "abandoned"
+        FAILED = "failed"
+
+    OPEN_STATUSES = (Status.INVITED, Status.IN_PROGRESS)
+
+    template = models.ForeignKey(InterviewTemplate, on_delete=models.PROTECT, related_name="interviews")
+    template_version = models.PositiveIntegerField(default=1)
+    candidate_name = models.CharField(max_length=200)
+    candidate_email = models.EmailField(blank=True)
+    invite_token = models.CharField(max_length=64, unique=True, db_index=True, default=new_invite_token)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVITED, db_index=True)
+    end_reason = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    consented_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True, help_text="Server-side end of the time limit.")
+    expires_at = models.DateTimeField(help_text="The invite link stops working after this.")
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    greeting_spoken = models.BooleanField(default=False)
+    recruiter_decision = models.CharField(
+        max_length=16,
+        blank=True,
+        choices=[("advance", "Advance"), ("hold", "Hold"), ("reject", "Reject")],
+    )
+    recruiter_notes = models.TextField(blank=True, max_length=20_000)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_name} — {self.template.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES and self.expires_at > timezone.now()
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        if self.deadline_at is None:
+            return None
+        return max(0.0, (self.deadline_at - timezone.now()).total_seconds())
+
+
+def turn_audio_path(turn: Turn, filename: str) -> str:
+    return f"audio/{turn.interview_id}/{filename}"
+
+
+class Turn(models.Model):
+    class Speaker(models.TextChoices):
+        CANDIDATE = "candidate"
+        INTERVIEWER = "interviewer"
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="turns")
+    index = models.PositiveIntegerField()
+    speaker = models.CharField(max_length=16, choices=Speaker.choices)
+    text = models.TextField(blank=True)
+    audio = models.FileField(upload_to=turn_audio_path, blank=True)
+    audio_mime = models.CharField(max_length=40, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    interrupted = models.BooleanField(default=False)
+    is_greeting = models.BooleanField(default=False)
+    # Per-stage latency in ms from the end of the candidate's answer (interviewer turns only).
+    transcript_ms = models.FloatField(null=True, blank=True)
+    llm_first_token_ms = models.FloatField(null=True, blank=True)
+    first_clause_ms = models.FloatField(null=True, blank=True)
+    tts_first_byte_ms = models.FloatField(null=True, blank=True)
+    first_audio_sent_ms = models.FloatField(null=True, blank=True)
+    playback_started_ms = models.FloatField(null=True, blank=True)
+    provider_floor_ms = models.FloatField(
+        null=True, blank=True, help_text="Time the providers themselves took on the critical path."
+    )
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["interview", "index"]
+        constraints = [models.UniqueConstraint(fields=["interview", "index"], name="unique_turn_index")]
+
+    def __str__(self) -> str:
+        return f"#{self.index} {self.speaker}: {self.text[:60]}"
+
+    @property
+    def overhead_ms(self) -> float | None:
+        if self.first_audio_sent_ms is None or self.provider_floor_ms is None:
+            return None
+        return self.first_audio_sent_ms - self.provider_floor_ms

@@ -1,0 +1,149 @@
+"""Writes: every change to interviews and turns goes through these functions."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from interviews import selectors
+from interviews.events import SessionSnapshot, TurnRecord
+from interviews.exceptions import InterviewError
+from interviews.models import Interview, InterviewTemplate, Turn
+
+logger = logging.getLogger(__name__)
+
+AUDIO_EXTENSIONS = {"audio/webm": "webm", "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "ogg"}
+
+
+def interview_create(
+    *,
+    template: InterviewTemplate,
+    candidate_name: str,
+    candidate_email: str = "",
+    expires_in: timedelta | None = None,
+) -> Interview:
+    candidate_name = candidate_name.strip()
+    if not candidate_name:
+        raise InterviewError("The candidate's name must not be empty.")
+    if len(candidate_name) > 200:
+        raise InterviewError("The candidate's name is longer than 200 characters.")
+    if expires_in is None:
+        expires_in = timedelta(days=settings.INTERVIEW["DEFAULT_EXPIRY_DAYS"])
+    if expires_in <= timedelta(0):
+        raise InterviewError("The link's expiry must be in the future.")
+    interview = Interview(
+        template=template,
+        template_version=template.version,
+        candidate_name=candidate_name,
+        candidate_email=candidate_email.strip(),
+        expires_at=timezone.now() + expires_in,
+    )
+    interview.full_clean()
+    interview.save()
+    return interview
+
+
+def interview_consent(*, interview: Interview) -> Interview:
+    if interview.consented_at is None:
+        interview.consented_at = timezone.now()
+        interview.save(update_fields=["consented_at"])
+    return interview
+
+
+def interview_start(*, interview_id: int) -> SessionSnapshot:
+    """Open (or resume) an interview for a live connection; the deadline is set once, on first start."""
+    with transaction.atomic():
+        interview = Interview.objects.select_for_update().select_related("template").get(pk=interview_id)
+        if interview.status not in Interview.OPEN_STATUSES:
+            raise InterviewError("This interview has already ended.", code="finished")
+        now = timezone.now()
+        if interview.started_at is None:
+            interview.started_at = now
+            interview.deadline_at = now + timedelta(minutes=interview.template.time_limit_minutes)
+        interview.status = Interview.Status.IN_PROGRESS
+        interview.last_seen_at = now
+        interview.save(update_fields=["started_at", "deadline_at", "status", "last_seen_at"])
+    return selectors.interview_snapshot(interview_id=interview_id)
+
+
+def interview_claim_greeting(*, interview_id: int) -> bool:
+    """True for exactly one caller per interview, whatever the number of connections."""
+    return Interview.objects.filter(pk=interview_id, greeting_spoken=False).update(greeting_spoken=True) == 1
+
+
+def interview_finish(*, interview_id: int, reason: str, status: str = Interview.Status.COMPLETED) -> None:
+    Interview.objects.filter(pk=interview_id, status__in=Interview.OPEN_STATUSES).update(
+        status=status, end_reason=reason[:32], ended_at=timezone.now()
+    )
+
+
+def interview_touch(*, interview_id: int) -> None:
+    Interview.objects.filter(pk=interview_id).update(last_seen_at=timezone.now())
+
+
+def turn_record(*, record: TurnRecord) -> Turn:
+    """Store one finished turn with its audio and timings."""
+    timings = record.timings
+    turn = Turn(
+        interview_id=record.interview_id,
+        index=record.index,
+        speaker=record.speaker,
+        text=record.text,
+        audio_mime=record.audio_mime if record.audio else "",
+        started_at=record.started_at,
+        ended_at=record.ended_at,
+        interrupted=record.interrupted,
+        is_greeting=record.is_greeting,
+        error=record.error[:200],
+        transcript_ms=timings.transcript_ms,
+        llm_first_token_ms=timings.llm_first_token_ms,
+        first_clause_ms=timings.first_clause_ms,
+        tts_first_byte_ms=timings.tts_first_byte_ms,
+        first_audio_sent_ms=timings.first_audio_sent_ms,
+        provider_floor_ms=timings.provider_floor_ms,
+    )
+    if record.audio:
+        extension = AUDIO_EXTENSIONS.get(record.audio_mime, "bin")
+        turn.audio.save(f"{record.index:04d}-{record.speaker}.{extension}", ContentFile(record.audio), save=False)
+    try:
+        turn.save()
+    except IntegrityError:
+        # The same turn index twice means a second writer raced us; keep the first, log the second.
+        logger.error("turn already stored", extra={"interview_id": record.interview_id, "turn": record.index})
+        if turn.audio:
+            turn.audio.delete(save=False)
+        raise
+    return turn
+
+
+def turn_playback_started(*, interview_id: int, index: int, latency_ms: float) -> None:
+    Turn.objects.filter(interview_id=interview_id, index=index, playback_started_ms__isnull=True).update(
+        playback_started_ms=latency_ms
+    )
+
+
+class InterviewStore:
+    """The async face of these services that the pipeline is given (it never imports Django)."""
+
+    async def start(self, interview_id: int) -> SessionSnapshot:
+        return await database_sync_to_async(interview_start)(interview_id=interview_id)
+
+    async def claim_greeting(self, interview_id: int) -> bool:
+        return await database_sync_to_async(interview_claim_greeting)(interview_id=interview_id)
+
+    async def finish(self, interview_id: int, reason: str) -> None:
+        await database_sync_to_async(interview_finish)(interview_id=interview_id, reason=reason)
+
+    async def record_turn(self, record: TurnRecord) -> None:
+        await database_sync_to_async(turn_record)(record=record)
+
+    async def playback_started(self, interview_id: int, index: int, latency_ms: float) -> None:
+        await database_sync_to_async(turn_playback_started)(
+            interview_id=interview_id, index=index, latency_ms=latency_ms
+        )

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the app (espeak-ng, ffmpeg) and the browser tests (chromium) need.
+# Usage: scripts/system-deps.sh [run|test]. Does nothing for packages already present.
+set -euo pipefail
+need=(espeak-ng ffmpeg)
+[ "${1:-run}" = "test" ] && need+=(chromium)
+missing=()
+for package in "${need[@]}"; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+  echo "Please install: ${missing[*]} (apt-get install ${missing[*]})" >&2; exit 1
+fi
+echo "Installing ${missing[*]} from Debian's packages..."
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

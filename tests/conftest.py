@@ -1,0 +1,28 @@
+"""Shared fixtures: fake provider servers, isolated media storage, WebSocket helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest_plugins = ["tests.fakes.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Path) -> Path:
+    """Every test stores audio in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+    from django.db import connections
+
+    # Worker threads of database_sync_to_async must not keep connections open past a call, or the
+    # test database cannot be dropped at the end of the run.
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0

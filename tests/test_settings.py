@@ -1,0 +1,112 @@
+"""Settings come from the environment, switch services by URL, and fail early with one clear line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
+    "'layer': settings.CHANNEL_LAYERS['default']['BACKEND'], 'providers': settings.INTERVIEW_PROVIDERS, "
+    "'debug': settings.DEBUG, 'media': str(settings.MEDIA_ROOT)}))"
+)
+CLEAN = {
+    k: v
+    for k, v in os.environ.items()
+    if not k.startswith(("OPENAI", "ELEVENLABS", "DATABASE_URL", "REDIS_URL", "STT_", "LLM_", "TTS_", "DJANGO_"))
+}
+
+
+def probe(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**CLEAN, "DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "interview_project.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_defaults_are_embedded_sqlite_in_memory_layer_and_local_engines(tmp_path):
+    result = probe(tmp_path)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["db"] == "django.db.backends.sqlite3"
+    assert values["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert values["providers"] == {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
+    assert values["debug"] is False
+    assert values["media"] == str(tmp_path / "media")
+    assert (tmp_path / "secret_key").exists()  # a generated dev key, kept for restarts
+
+
+def test_urls_switch_to_postgresql_and_redis_and_keys_to_cloud_providers(tmp_path):
+    result = probe(
+        tmp_path,
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        OPENAI_API_KEY="k",
+        ELEVENLABS_API_KEY="k",
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["db"] == "django.db.backends.postgresql"
+    assert values["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert values["providers"] == {"stt": ["openai"], "llm": ["openai"], "tts": ["elevenlabs"]}
+
+
+def test_explicit_providers_win_and_form_fallback_chains(tmp_path):
+    result = probe(
+        tmp_path, OPENAI_API_KEY="k", ELEVENLABS_API_KEY="k", TTS_PROVIDER="elevenlabs,local", STT_PROVIDER="local"
+    )
+    values = json.loads(result.stdout)
+    assert values["providers"] == {"stt": ["local"], "llm": ["openai"], "tts": ["elevenlabs", "local"]}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TTS_PROVIDER": "acme"}, "TTS_PROVIDER='acme' is not a known provider; choose from: elevenlabs, local."),
+        ({"LLM_PROVIDER": "openai"}, "LLM_PROVIDER=openai needs OPENAI_API_KEY to be set."),
+        ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG='maybe' is not a boolean"),
+        ({"DJANGO_PRODUCTION": "1"}, "DJANGO_SECRET_KEY must be set when DJANGO_PRODUCTION=1."),
+    ],
+)
+def test_misconfiguration_fails_at_start_up_with_one_clear_line(tmp_path, env, message):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**CLEAN, "DATA_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message in lines[0]
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **CLEAN,
+            "DATA_DIR": str(tmp_path),
+            "DJANGO_PRODUCTION": "1",
+            "DJANGO_SECRET_KEY": "x" * 60 + "production-secret-key-with-enough-entropy",
+            "DJANGO_ALLOWED_HOSTS": "interviews.example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
