@@ -1,0 +1,676 @@
+"""One interview's turn loop: answer audio -> STT -> LLM stream -> clause chunker -> TTS stream -> client.
+
+It never touches the socket (it is given a `send` callback) nor Django (it is given a store), so the
+consumer, tests, the replay command and benchmarks all drive it the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from interviews.chunker import ClauseChunker, EndMarkerFilter
+from interviews.events import HistoryItem, SessionSnapshot, TurnRecord, TurnTimings
+from interviews.prompts import build_messages, phrase
+from interviews.protocol import (
+    AudioChunk,
+    AudioEnd,
+    ClientMessage,
+    EndInterview,
+    ErrorCode,
+    Interrupt,
+    Playback,
+    audio_chunk_frame,
+    error_frame,
+)
+from interviews.providers.base import Message, ProviderError, TranscriptionStream, Voice
+from interviews.providers.registry import Providers
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+CANDIDATE, INTERVIEWER = "candidate", "interviewer"
+
+
+class Store(Protocol):
+    async def claim_greeting(self, interview_id: int) -> bool: ...
+    async def finish(self, interview_id: int, reason: str) -> None: ...
+    async def record_turn(self, record: TurnRecord) -> None: ...
+    async def playback_started(self, interview_id: int, index: int, latency_ms: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class ConversationConfig:
+    history_messages: int = 10
+    answer_gap_s: float = 1.0
+    max_answer_bytes: int = 12_000_000
+    max_answer_seconds: float = 300.0
+    tts_prefetch: int = 2  # sentences synthesised ahead of the one playing
+    closing_wait_s: float = 15.0  # at the deadline, how long an interviewer turn in flight may finish
+
+    @classmethod
+    def from_settings(cls, values: dict[str, Any]) -> ConversationConfig:
+        return cls(
+            history_messages=values["HISTORY_MESSAGES"],
+            answer_gap_s=values["ANSWER_GAP_S"],
+            max_answer_bytes=values["MAX_ANSWER_BYTES"],
+            max_answer_seconds=values["MAX_ANSWER_SECONDS"],
+        )
+
+
+def _ms(since: float, at: float | None) -> float | None:
+    return None if at is None else round((at - since) * 1000, 1)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Answer:
+    """The candidate's answer while it is being spoken."""
+
+    started_at: datetime
+    started_clock: float
+    audio: bytearray
+    stream: TranscriptionStream | None
+    feeder: asyncio.Task[None] | None = None
+    chunks: asyncio.Queue[bytes | None] | None = None
+    discarding: bool = False  # over a limit: drop the rest until the answer ends
+
+
+@dataclass
+class _Speech:
+    """Book-keeping of one interviewer turn while it streams."""
+
+    index: int
+    reference: float  # clock value the timings count from (end of the candidate's answer)
+    started_at: datetime
+    text: list[str]
+    audio: list[bytes]
+    timings: TurnTimings
+    llm_requested_at: float | None = None
+    first_token_at: float | None = None
+    first_clause_at: float | None = None
+    tts_requested_at: float | None = None
+    tts_first_byte_at: float | None = None
+    first_audio_sent_at: float | None = None
+    playback_started_ms: float | None = None
+    ended_by_plan: bool = False
+    failed: bool = False  # the language model failed before or while speaking
+    tts_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class Conversation:
+    def __init__(
+        self,
+        *,
+        snapshot: SessionSnapshot,
+        providers: Providers,
+        store: Store,
+        send: Send,
+        config: ConversationConfig | None = None,
+        on_ended: Callable[[], Awaitable[None]] | None = None,
+        publish: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.snapshot = snapshot
+        self.interview_id = snapshot.interview_id
+        self.context = snapshot.context
+        self.language = snapshot.context.language
+        self.voice = Voice(language=self.language, voice_id=snapshot.voice_id)
+        self.providers = providers
+        self.store = store
+        self._send = send
+        self.config = config or ConversationConfig()
+        self._on_ended = on_ended
+        self._publish = publish
+        self.clock = clock
+        self.history: list[HistoryItem] = list(snapshot.history)
+        self.ended = False
+        self.end_reason = ""
+        self._next_index = snapshot.next_turn_index
+        self._answer: _Answer | None = None
+        self._gap_timer: asyncio.TimerHandle | None = None
+        self._client_sends_audio_end = False
+        self._turn_lock = asyncio.Lock()
+        self._speech: _Speech | None = None
+        self._speaking_task: asyncio.Task[Any] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._writes: asyncio.Queue[Coroutine[Any, Any, Any]] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+        # Recent interviewer turns' reference clocks, for playback reports that come after the turn.
+        self._references: dict[int, float] = {}
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Tell the client where the interview stands, then greet or resume."""
+        self._writer = asyncio.create_task(self._write_loop())
+        await self.send(self._session_state())
+        if self.snapshot.deadline_at is not None:
+            self._spawn(self._watch_deadline())
+        if not self.snapshot.greeting_spoken:
+            self._spawn(self._greet())
+        elif self.history and self.history[-1].speaker == CANDIDATE:
+            # The connection dropped after an answer and before the reply: answer it now, or ask
+            # again when the answer never reached the transcriber.
+            last = self.history[-1]
+            if last.text.strip():
+                self._spawn(self._locked(self._reply(reference=self.clock(), timings=TurnTimings())))
+            else:
+                self._spawn(self._locked(self._say(phrase(self.language, "resume_repeat"))))
+
+    async def close(self) -> None:
+        """The socket closed: stop all work, keep what was said, flush the writes."""
+        self._cancel_gap_timer()
+        await self._save_unfinished_answer("connection closed before the answer ended")
+        await self._cancel_tasks()
+        await self._drain_writes()
+        if self._writer is not None:
+            self._writer.cancel()
+
+    async def handle(self, message: ClientMessage) -> None:
+        if self.ended:
+            await self.send(error_frame(ErrorCode.ENDED, "The interview has ended."))
+            return
+        if isinstance(message, AudioChunk):
+            await self._on_audio(message.data)
+        elif isinstance(message, AudioEnd):
+            self._client_sends_audio_end = True
+            self._cancel_gap_timer()
+            if self._answer is None:
+                await self.send(error_frame(ErrorCode.NO_SPEECH, "No audio arrived for this answer."))
+            else:
+                self._end_answer()
+        elif isinstance(message, EndInterview):
+            await self._save_unfinished_answer("interview ended during the answer")
+            await self._cancel_tasks()
+            await self._finish("candidate_ended")
+        elif isinstance(message, Interrupt):
+            await self._interrupt()
+        elif isinstance(message, Playback):
+            await self._on_playback(message)
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        try:
+            await self._send(frame)
+        except Exception:  # the socket went away; close() will clean up
+            logger.debug("send failed", extra={"interview_id": self.interview_id})
+
+    # --- the candidate's answer ---------------------------------------------------------------
+
+    async def _on_audio(self, data: bytes) -> None:
+        answer = self._answer
+        if answer is None:
+            answer = self._answer = _Answer(
+                started_at=_now(),
+                started_clock=self.clock(),
+                audio=bytearray(),
+                stream=self.providers.stt.open_stream(language=self.language),
+            )
+            if answer.stream is not None:
+                answer.chunks = asyncio.Queue()
+                answer.feeder = self._spawn(self._feed_stream(answer.stream, answer.chunks))
+        if not answer.discarding:
+            too_long = (
+                len(answer.audio) + len(data) > self.config.max_answer_bytes
+                or self.clock() - answer.started_clock > self.config.max_answer_seconds
+            )
+            if too_long:
+                answer.discarding = True
+                await self.send(
+                    error_frame(ErrorCode.ANSWER_TOO_LONG, "That answer reached the length limit; it was cut there.")
+                )
+                self._end_answer(keep_open=True)
+            else:
+                answer.audio += data
+                if answer.chunks is not None:
+                    answer.chunks.put_nowait(data)
+        if not self._client_sends_audio_end:
+            self._cancel_gap_timer()
+            self._gap_timer = asyncio.get_running_loop().call_later(self.config.answer_gap_s, self._on_gap)
+
+    def _on_gap(self) -> None:
+        self._gap_timer = None
+        if self._answer is not None and not self._client_sends_audio_end:
+            self._end_answer()
+
+    def _cancel_gap_timer(self) -> None:
+        if self._gap_timer is not None:
+            self._gap_timer.cancel()
+            self._gap_timer = None
+
+    async def _feed_stream(self, stream: TranscriptionStream, chunks: asyncio.Queue[bytes | None]) -> None:
+        while (chunk := await chunks.get()) is not None:
+            try:
+                partial = await stream.feed(chunk)
+            except ProviderError:
+                return  # the final transcription reports it
+            if partial:
+                await self.send({"type": "user_transcript", "text": partial, "turn": self._next_index, "final": False})
+
+    def _end_answer(self, *, keep_open: bool = False) -> None:
+        """The answer is complete: hand it to the turn loop. With keep_open, later chunks are dropped."""
+        answer = self._answer
+        if answer is None or (keep_open and not answer.audio):
+            return
+        reference = self.clock()
+        if answer.chunks is not None:
+            answer.chunks.put_nowait(None)
+        if keep_open:
+            # The rest of this answer is dropped until the client ends it.
+            self._answer = _Answer(
+                started_at=answer.started_at, started_clock=answer.started_clock, audio=bytearray(), stream=None
+            )
+            self._answer.discarding = True
+        else:
+            self._answer = None
+        if answer.audio:
+            self._spawn(self._locked(self._answer_turn(answer, reference)))
+
+    async def _save_unfinished_answer(self, reason: str) -> None:
+        answer, self._answer = self._answer, None
+        if answer is None or not answer.audio:
+            return
+        if answer.stream is not None:
+            await answer.stream.aclose()
+        index = self._claim_index()
+        self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
+        self._write(self._record(index, CANDIDATE, "", answer.started_at, bytes(answer.audio), error=reason))
+
+    async def _answer_turn(self, answer: _Answer, reference: float) -> None:
+        index = self._claim_index()
+        audio = bytes(answer.audio)
+        timings = TurnTimings()
+        try:
+            if answer.stream is not None and answer.feeder is not None:
+                await answer.feeder
+                text = await answer.stream.finish()
+            else:
+                text = await self.providers.stt.transcribe(audio, language=self.language, mime="audio/webm")
+        except ProviderError as exc:
+            logger.warning("stt failed", extra={"interview_id": self.interview_id, "turn": index, "reason": exc})
+            self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
+            self._write(self._record(index, CANDIDATE, "", answer.started_at, audio, error=exc.message))
+            await self.send(
+                error_frame(ErrorCode.STT_FAILED, "Sorry, your answer could not be transcribed. Please say it again.")
+            )
+            await self._say(phrase(self.language, "technical_problem"))
+            return
+        finally:
+            if answer.stream is not None:
+                await answer.stream.aclose()
+        timings.transcript_ms = _ms(reference, self.clock())
+        text = text.strip()
+        await self.send({"type": "user_transcript", "text": text, "turn": index, "final": True})
+        self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=text))
+        self._write(self._record(index, CANDIDATE, text, answer.started_at, audio))
+        if not text:
+            await self._say(phrase(self.language, "repeat"))
+            return
+        await self._reply(reference=reference, timings=timings)
+
+    # --- the interviewer's turn ---------------------------------------------------------------
+
+    async def _greet(self) -> None:
+        if not await self.store.claim_greeting(self.interview_id):
+            return  # another connection greeted already
+        async with self._turn_lock:
+            await self._reply(reference=self.clock(), timings=TurnTimings(), greeting=True)
+
+    async def _reply(
+        self, *, reference: float, timings: TurnTimings, greeting: bool = False, closing: bool = False
+    ) -> None:
+        context = replace(
+            self.context,
+            transcript=tuple(self._llm_history()),
+            remaining_seconds=self._remaining_seconds(),
+            closing=closing,
+        )
+        messages = build_messages(
+            context, self._llm_history(), limit=self.config.history_messages, greeting=greeting, closing=closing
+        )
+
+        def source() -> Any:
+            return self.providers.llm.stream(messages, context=context)
+
+        speech = await self._speak(source, reference=reference, timings=timings, greeting=greeting)
+        if speech.failed and not speech.text:
+            # Nothing was said: tell the candidate in voice too (fixed words need no language model).
+            await self._say(phrase(self.language, "closing_fallback" if closing else "technical_problem"))
+        if closing or speech.ended_by_plan:
+            await self._finish("time_limit" if closing else "plan_complete")
+
+    async def _say(self, text: str) -> None:
+        """Speak a fixed sentence (no LLM), e.g. a request to repeat."""
+
+        async def source() -> Any:
+            yield text
+
+        await self._speak(lambda: source(), reference=self.clock(), timings=TurnTimings())
+
+    async def _speak(
+        self, source: Callable[[], Any], *, reference: float, timings: TurnTimings, greeting: bool = False
+    ) -> _Speech:
+        """Stream one interviewer turn to the client, then queue it for storage."""
+        speech = self._speech = _Speech(
+            index=self._claim_index(), reference=reference, started_at=_now(), text=[], audio=[], timings=timings
+        )
+        self._speaking_task = asyncio.current_task()
+        clauses: asyncio.Queue[asyncio.Queue[Any] | BaseException | None] = asyncio.Queue()
+        producer = asyncio.create_task(self._produce(source, speech, clauses))
+        interrupted = False
+        try:
+            seq = 0
+            while (item := await clauses.get()) is not None:
+                if isinstance(item, BaseException):
+                    speech.failed = True
+                    logger.warning("llm failed", extra={"interview_id": self.interview_id, "reason": str(item)})
+                    await self.send(error_frame(ErrorCode.LLM_FAILED, "The interviewer had a technical problem."))
+                    break
+                audio_queue = item
+                while (piece := await audio_queue.get()) is not None:
+                    if isinstance(piece, ProviderError):
+                        await self.send(
+                            error_frame(ErrorCode.TTS_FAILED, "The interviewer's voice failed for a moment.")
+                        )
+                        break
+                    await self.send(audio_chunk_frame(piece, turn=speech.index, seq=seq))
+                    if speech.first_audio_sent_at is None:
+                        speech.first_audio_sent_at = self.clock()
+                    speech.audio.append(piece)
+                    seq += 1
+            await self.send({"type": "ai_audio_end", "turn": speech.index})
+        except asyncio.CancelledError:
+            interrupted = True
+            raise
+        finally:
+            producer.cancel()
+            for task in speech.tts_tasks:
+                task.cancel()
+            self._speech = None
+            self._speaking_task = None
+            said = "".join(speech.text).strip()
+            if said or speech.audio:
+                self._complete_speech(speech, said, greeting=greeting, interrupted=interrupted)
+            elif not speech.failed and not interrupted:
+                logger.warning("interviewer said nothing", extra={"interview_id": self.interview_id})
+        self._references[speech.index] = reference
+        return speech
+
+    async def _produce(
+        self,
+        source: Callable[[], Any],
+        speech: _Speech,
+        clauses: asyncio.Queue[asyncio.Queue[Any] | BaseException | None],
+    ) -> None:
+        """LLM pieces -> subtitles now, and clauses -> TTS as soon as each is complete."""
+        chunker, marker = ClauseChunker(), EndMarkerFilter()
+        limiter = asyncio.Semaphore(self.config.tts_prefetch)
+
+        def to_tts(clause: str) -> None:
+            if speech.first_clause_at is None:
+                speech.first_clause_at = self.clock()
+            audio_queue: asyncio.Queue[Any] = asyncio.Queue()
+            speech.tts_tasks.append(asyncio.create_task(self._synthesize(clause, audio_queue, limiter, speech)))
+            clauses.put_nowait(audio_queue)
+
+        try:
+            speech.llm_requested_at = self.clock()
+            async for piece in source():
+                if speech.first_token_at is None:
+                    speech.first_token_at = self.clock()
+                visible = marker.feed(piece)
+                if visible:
+                    speech.text.append(visible)
+                    await self.send({"type": "ai_transcript_chunk", "text": visible, "turn": speech.index})
+                    for clause in chunker.feed(visible):
+                        to_tts(clause)
+            tail = marker.flush()
+            if tail:
+                speech.text.append(tail)
+                await self.send({"type": "ai_transcript_chunk", "text": tail, "turn": speech.index})
+                chunker.feed(tail)
+            if (rest := chunker.flush()) is not None:
+                to_tts(rest)
+            speech.ended_by_plan = marker.ended
+            clauses.put_nowait(None)
+        except ProviderError as exc:
+            clauses.put_nowait(exc)
+
+    async def _synthesize(
+        self, clause: str, audio_queue: asyncio.Queue[Any], limiter: asyncio.Semaphore, speech: _Speech
+    ) -> None:
+        async with limiter:
+            requested_at = self.clock()
+            if speech.tts_requested_at is None:
+                speech.tts_requested_at = requested_at
+            try:
+                async for chunk in self.providers.tts.stream(clause, voice=self.voice):
+                    if speech.tts_first_byte_at is None:
+                        speech.tts_first_byte_at = self.clock()
+                    audio_queue.put_nowait(chunk)
+            except ProviderError as exc:
+                logger.warning("tts failed", extra={"interview_id": self.interview_id, "reason": exc.message})
+                audio_queue.put_nowait(exc)
+            finally:
+                audio_queue.put_nowait(None)
+
+    def _complete_speech(self, speech: _Speech, text: str, *, greeting: bool, interrupted: bool) -> None:
+        timings = speech.timings
+        reference = speech.reference
+        timings.llm_first_token_ms = _ms(reference, speech.first_token_at)
+        timings.first_clause_ms = _ms(reference, speech.first_clause_at)
+        timings.tts_first_byte_ms = _ms(reference, speech.tts_first_byte_at)
+        timings.first_audio_sent_ms = _ms(reference, speech.first_audio_sent_at)
+        if None not in (speech.llm_requested_at, speech.first_clause_at, speech.tts_requested_at):
+            llm_ms = (speech.first_clause_at - speech.llm_requested_at) * 1000  # type: ignore[operator]
+            tts_ms = (
+                (speech.tts_first_byte_at - speech.tts_requested_at) * 1000  # type: ignore[operator]
+                if speech.tts_first_byte_at is not None
+                else 0.0
+            )
+            timings.provider_floor_ms = round((timings.transcript_ms or 0.0) + llm_ms + tts_ms, 1)
+        self._remember(HistoryItem(turn=speech.index, speaker=INTERVIEWER, text=text))
+        record = self._record(
+            speech.index,
+            INTERVIEWER,
+            text,
+            speech.started_at,
+            b"".join(speech.audio),
+            mime="audio/mpeg",
+            interrupted=interrupted,
+            is_greeting=greeting,
+            timings=timings,
+        )
+        self._write(record)
+        if speech.playback_started_ms is not None:
+            self._write(self.store.playback_started(self.interview_id, speech.index, speech.playback_started_ms))
+        fields = {"interview_id": self.interview_id, "turn": speech.index, **asdict(timings)}
+        logger.info("turn timings %s", " ".join(f"{k}={v}" for k, v in fields.items()), extra=fields)
+
+    async def _interrupt(self) -> None:
+        task = self._speaking_task
+        if task is not None and not task.done():
+            index = self._speech.index if self._speech else None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(asyncio.wait({task}))
+            await self.send({"type": "ai_audio_end", "turn": index, "interrupted": True})
+
+    async def _on_playback(self, message: Playback) -> None:
+        if message.event != "started":
+            return
+        speech = self._speech
+        if speech is not None and speech.index == message.turn:
+            speech.playback_started_ms = _ms(speech.reference, self.clock())
+        elif (reference := self._references.get(message.turn)) is not None:
+            latency_ms = _ms(reference, self.clock())
+            self._write(self.store.playback_started(self.interview_id, message.turn, latency_ms or 0.0))
+
+    # --- the end ------------------------------------------------------------------------------
+
+    async def _watch_deadline(self) -> None:
+        remaining = self._remaining_seconds()
+        if remaining is None:
+            return
+        await asyncio.sleep(remaining)
+        if self.ended:
+            return
+        self._cancel_gap_timer()
+        try:
+            await asyncio.wait_for(self._turn_lock.acquire(), timeout=self.config.closing_wait_s)
+        except TimeoutError:
+            await self._cancel_tasks(keep=asyncio.current_task())
+            await self._turn_lock.acquire()
+        try:
+            if self.ended:
+                return
+            await self._save_unfinished_answer("time limit reached during the answer")
+            await self._reply(reference=self.clock(), timings=TurnTimings(), closing=True)
+            if not self.ended:
+                await self._finish("time_limit")
+        finally:
+            self._turn_lock.release()
+
+    async def _finish(self, reason: str) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        self.end_reason = reason
+        self._write(self.store.finish(self.interview_id, reason))
+        await self.send(
+            {"type": "interview_ended", "reason": reason, "history": [item.as_wire() for item in self.history]}
+        )
+        if self._on_ended is not None:
+            self._spawn(self._ended_callback())
+
+    async def _ended_callback(self) -> None:
+        await self._drain_writes()
+        assert self._on_ended is not None
+        await self._on_ended()
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _claim_index(self) -> int:
+        index = self._next_index
+        self._next_index += 1
+        return index
+
+    def _remember(self, item: HistoryItem) -> None:
+        self.history.append(item)
+        self.history.sort(key=lambda h: h.turn)
+        if self._publish is not None:
+            self._spawn(self._publish({"type": "interview.turn", "interview_id": self.interview_id, **item.as_wire()}))
+
+    def _llm_history(self) -> list[Message]:
+        return [
+            Message("assistant" if item.speaker == INTERVIEWER else "user", item.text)
+            for item in self.history
+            if item.text.strip()
+        ]
+
+    def _remaining_seconds(self) -> float | None:
+        deadline = self.snapshot.deadline_at
+        return None if deadline is None else max(0.0, (deadline - _now()).total_seconds())
+
+    def _session_state(self) -> dict[str, Any]:
+        return {
+            "type": "session_state",
+            "status": self.snapshot.status,
+            "remaining_seconds": self._remaining_seconds(),
+            "history": [item.as_wire() for item in self.history],
+            "language": self.language,
+            # Hands-free (server-side turn detection) is not built yet: every client pushes to talk.
+            "mode": "push_to_talk",
+            "next_turn": self._next_index,
+        }
+
+    def _record(
+        self,
+        index: int,
+        speaker: str,
+        text: str,
+        started_at: datetime,
+        audio: bytes,
+        *,
+        mime: str = "audio/webm",
+        error: str = "",
+        interrupted: bool = False,
+        is_greeting: bool = False,
+        timings: TurnTimings | None = None,
+    ) -> Coroutine[Any, Any, None]:
+        return self.store.record_turn(
+            TurnRecord(
+                interview_id=self.interview_id,
+                index=index,
+                speaker=speaker,
+                text=text,
+                started_at=started_at,
+                ended_at=_now(),
+                audio=audio,
+                audio_mime=mime if audio else "",
+                interrupted=interrupted,
+                is_greeting=is_greeting,
+                error=error,
+                timings=timings or TurnTimings(),
+            )
+        )
+
+    def _write(self, write: Coroutine[Any, Any, Any]) -> None:
+        """Queue a database write: done in order, off the path of the next audio chunk."""
+        self._writes.put_nowait(write)
+
+    async def _write_loop(self) -> None:
+        while True:
+            write = await self._writes.get()
+            try:
+                await write
+            except Exception:
+                logger.exception("write failed", extra={"interview_id": self.interview_id})
+            finally:
+                self._writes.task_done()
+
+    async def _drain_writes(self, timeout_s: float = 30.0) -> None:
+        try:
+            await asyncio.wait_for(self._writes.join(), timeout=timeout_s)
+        except TimeoutError:
+            logger.error("writes not flushed in time", extra={"interview_id": self.interview_id})
+
+    async def _locked(self, work: Coroutine[Any, Any, Any]) -> None:
+        async with self._turn_lock:
+            if self.ended:
+                work.close()
+                return
+            await work
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(self._guard(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _guard(self, work: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            return await work
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # A bug must not kill the session silently: the candidate is told, the log has the cause.
+            logger.exception("turn failed", extra={"interview_id": self.interview_id})
+            await self.send(error_frame(ErrorCode.INTERNAL, "Something went wrong on our side. Please try again."))
+            return None
+
+    async def _cancel_tasks(self, keep: asyncio.Task[Any] | None = None) -> None:
+        tasks = [task for task in self._tasks if task is not keep and not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,1 @@
+"""Speech-to-text, interviewer and text-to-speech providers behind one small interface each."""

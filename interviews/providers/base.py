@@ -1,0 +1,137 @@
+"""The one small interface per capability that every speech, language and voice provider implements.
+
+Providers know nothing of Django: they get plain dataclasses and return text or bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message as the language model sees it."""
+
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedQuestion:
+    text: str
+    follow_up_depth: int = 1
+    time_limit_seconds: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    name: str
+    description: str = ""
+    weight: float = 1.0
+    scale_max: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewContext:
+    """What an interviewer needs to know about the interview it is running."""
+
+    title: str
+    role: str
+    language: str  # BCP-47, e.g. "en", "ko"
+    candidate_name: str = ""
+    job_description: str = ""
+    persona: str = ""
+    time_limit_minutes: int = 20
+    questions: tuple[PlannedQuestion, ...] = ()
+    criteria: tuple[Criterion, ...] = ()
+    # Set by the pipeline for the turn being generated. `transcript` is the whole conversation so
+    # far, oldest first, without the system prompt (the LLM's `messages` hold only a bounded tail).
+    transcript: tuple[Message, ...] = ()
+    remaining_seconds: float | None = None
+    closing: bool = False  # time is up: thank the candidate and close
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    language: str
+    voice_id: str = ""  # provider-specific; "" = the provider's default
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderInfo:
+    stage: str  # "stt" | "llm" | "tts"
+    name: str
+    detail: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class ProviderError(Exception):
+    """A provider failed. `retryable` is True for transient faults (5xx, 429, timeouts)."""
+
+    def __init__(self, stage: str, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+        self.retryable = retryable
+
+
+# The marker a language model puts at the very end of its reply when the interview is over.
+END_MARKER = "<<END>>"
+
+
+@runtime_checkable
+class SpeechToText(Protocol):
+    info: ProviderInfo
+
+    async def transcribe(self, audio: bytes, *, language: str, mime: str = "audio/webm") -> str:
+        """One whole utterance (the browser's WebM/Opus as it is) -> its text."""
+        ...
+
+
+class TranscriptionStream(Protocol):
+    """An utterance being recognised while it is still being spoken."""
+
+    async def feed(self, audio: bytes) -> str | None:
+        """Add the next bytes of the stream; returns a new partial transcript when there is one."""
+        ...
+
+    async def finish(self) -> str:
+        """The stream ended: the final transcript."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class StreamingSpeechToText(SpeechToText, Protocol):
+    def open_stream(self, *, language: str) -> TranscriptionStream: ...
+
+
+@runtime_checkable
+class LanguageModel(Protocol):
+    info: ProviderInfo
+
+    def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncIterator[str]:
+        """The next interviewer message as text pieces, as they are generated.
+
+        `messages` already holds the system prompt built from `context`; a provider that does not
+        read prompts (the local interviewer) works from `context` and the conversation instead.
+        """
+        ...
+
+
+@runtime_checkable
+class TextToSpeech(Protocol):
+    info: ProviderInfo
+
+    def stream(self, text: str, *, voice: Voice) -> AsyncIterator[bytes]:
+        """Speech for `text` as MP3 bytes, yielded as soon as each piece exists."""
+        ...
+
+
+class Warmable(Protocol):
+    async def warm(self) -> None:
+        """Load models and run one tiny request so the first candidate does not pay for it."""
+        ...
