@@ -37,6 +37,14 @@ def interview_group(interview_id: int) -> str:
     return f"interview.{interview_id}"
 
 
+def monitor_group(interview_id: int) -> str:
+    """Staff pages watching one interview live join this group (any daphne process, via Redis)."""
+    return f"monitor.interview.{interview_id}"
+
+
+MONITOR_ALL_GROUP = "monitor.all"
+
+
 class InterviewConsumer(AsyncWebsocketConsumer):
     conversation: Conversation | None = None
     interview_id: int | None = None
@@ -79,6 +87,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             send=self.send_json,
             config=ConversationConfig.from_settings(settings.INTERVIEW),
             on_ended=self._on_ended,
+            publish=self._publish,
         )
         await self.conversation.start()
 
@@ -130,6 +139,15 @@ class InterviewConsumer(AsyncWebsocketConsumer):
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
+
+    async def _publish(self, event: dict[str, Any]) -> None:
+        """Conversation events (e.g. a finished turn) for live monitoring; never blocks the interview."""
+        assert self.interview_id is not None
+        try:
+            await self.channel_layer.group_send(monitor_group(self.interview_id), event)
+            await self.channel_layer.group_send(MONITOR_ALL_GROUP, event)
+        except Exception:
+            logger.warning("monitor publish failed", extra={"interview_id": self.interview_id})
 
     async def _on_ended(self) -> None:
         await self.close(code=CloseCode.NORMAL)

@@ -546,6 +546,8 @@ class Conversation:
         self.ended = True
         self.end_reason = reason
         self._write(self.store.finish(self.interview_id, reason))
+        if self._publish is not None:
+            self._spawn(self._publish({"type": "interview.ended", "interview_id": self.interview_id, "reason": reason}))
         await self.send(
             {"type": "interview_ended", "reason": reason, "history": [item.as_wire() for item in self.history]}
         )
