@@ -228,6 +228,8 @@ INTERVIEW = {
     "MAX_MESSAGES_PER_SECOND": env_float("INTERVIEW_MAX_MESSAGES_PER_SECOND", 50.0),
     "MAX_SESSIONS": env_int("INTERVIEW_MAX_SESSIONS", 500),
     "DEFAULT_EXPIRY_DAYS": env_int("INTERVIEW_DEFAULT_EXPIRY_DAYS", 7),
+    # An interview in progress with no connection for this long becomes "abandoned".
+    "ABANDON_AFTER_MINUTES": env_float("INTERVIEW_ABANDON_AFTER_MINUTES", 30.0),
 }
 
 LOGGING = {

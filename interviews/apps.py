@@ -4,6 +4,7 @@ import asyncio
 import logging
 import sys
 import threading
+import time
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -34,6 +35,7 @@ class InterviewsConfig(AppConfig):
         if settings.WARM_PROVIDERS:
             # Load local models off the main thread so the server starts listening at once.
             threading.Thread(target=_warm, name="warm-providers", daemon=True).start()
+        threading.Thread(target=_sweep_forever, name="sweep-interviews", daemon=True).start()
 
 
 def _warm() -> None:
@@ -48,3 +50,24 @@ def _warm() -> None:
         asyncio.run(warm())
     except Exception:
         logger.exception("warming the providers failed")
+
+
+def _sweep_forever(interval_s: float = 60.0) -> None:
+    """Expire links and mark abandoned interviews, once a minute, for as long as the server runs."""
+    from datetime import timedelta
+
+    from django.db import close_old_connections
+
+    from interviews.services import interview_sweep
+
+    abandon_after = timedelta(minutes=settings.INTERVIEW["ABANDON_AFTER_MINUTES"])
+    while True:
+        time.sleep(interval_s)
+        try:
+            counts = interview_sweep(abandon_after=abandon_after)
+            if any(counts.values()):
+                logger.info("swept interviews: %s", counts)
+        except Exception:
+            logger.exception("sweeping interviews failed")
+        finally:
+            close_old_connections()

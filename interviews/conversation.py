@@ -28,6 +28,7 @@ from interviews.protocol import (
     Playback,
     audio_chunk_frame,
     error_frame,
+    sniff_audio_mime,
 )
 from interviews.providers.base import Message, ProviderError, TranscriptionStream, Voice
 from interviews.providers.registry import Providers
@@ -42,6 +43,10 @@ class Store(Protocol):
     async def claim_greeting(self, interview_id: int) -> bool: ...
     async def finish(self, interview_id: int, reason: str) -> None: ...
     async def record_turn(self, record: TurnRecord) -> None: ...
+    async def update_transcript(
+        self, interview_id: int, index: int, text: str, transcript_ms: float | None, error: str
+    ) -> None: ...
+    async def touch(self, interview_id: int) -> None: ...
     async def playback_started(self, interview_id: int, index: int, latency_ms: float) -> None: ...
 
 
@@ -53,6 +58,9 @@ class ConversationConfig:
     max_answer_seconds: float = 300.0
     tts_prefetch: int = 2  # sentences synthesised ahead of the one playing
     closing_wait_s: float = 15.0  # at the deadline, how long an interviewer turn in flight may finish
+    write_attempts: int = 6
+    write_backoff_s: float = 0.25
+    heartbeat_s: float = 30.0  # how often a live session marks the interview as seen
 
     @classmethod
     def from_settings(cls, values: dict[str, Any]) -> ConversationConfig:
@@ -80,6 +88,7 @@ class _Answer:
     started_clock: float
     audio: bytearray
     stream: TranscriptionStream | None
+    mime: str = "audio/webm"
     feeder: asyncio.Task[None] | None = None
     chunks: asyncio.Queue[bytes | None] | None = None
     discarding: bool = False  # over a limit: drop the rest until the answer ends
@@ -143,7 +152,7 @@ class Conversation:
         self._speech: _Speech | None = None
         self._speaking_task: asyncio.Task[Any] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._writes: asyncio.Queue[Coroutine[Any, Any, Any]] = asyncio.Queue()
+        self._writes: asyncio.Queue[Callable[[], Awaitable[Any]]] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
         # Recent interviewer turns' reference clocks, for playback reports that come after the turn.
         self._references: dict[int, float] = {}
@@ -156,6 +165,7 @@ class Conversation:
         await self.send(self._session_state())
         if self.snapshot.deadline_at is not None:
             self._spawn(self._watch_deadline())
+        self._spawn(self._heartbeat())
         if not self.snapshot.greeting_spoken:
             self._spawn(self._greet())
         elif self.history and self.history[-1].speaker == CANDIDATE:
@@ -172,6 +182,7 @@ class Conversation:
         self._cancel_gap_timer()
         await self._save_unfinished_answer("connection closed before the answer ended")
         await self._cancel_tasks()
+        self._write(lambda: self.store.touch(self.interview_id))  # "abandoned" counts from now
         await self._drain_writes()
         if self._writer is not None:
             self._writer.cancel()
@@ -209,7 +220,18 @@ class Conversation:
     async def _on_audio(self, data: bytes) -> None:
         answer = self._answer
         if answer is None:
+            mime = sniff_audio_mime(data[:16])
+            if mime is None:
+                await self.send(
+                    error_frame(ErrorCode.BAD_AUDIO, "That was not audio the interview can use; please try again.")
+                )
+                # Drop the rest of this answer: without its header, later chunks cannot be decoded.
+                self._answer = _Answer(started_at=_now(), started_clock=self.clock(), audio=bytearray(), stream=None)
+                self._answer.discarding = True
+                self._arm_gap_timer()
+                return
             answer = self._answer = _Answer(
+                mime=mime,
                 started_at=_now(),
                 started_clock=self.clock(),
                 audio=bytearray(),
@@ -233,6 +255,9 @@ class Conversation:
                 answer.audio += data
                 if answer.chunks is not None:
                     answer.chunks.put_nowait(data)
+        self._arm_gap_timer()
+
+    def _arm_gap_timer(self) -> None:
         if not self._client_sends_audio_end:
             self._cancel_gap_timer()
             self._gap_timer = asyncio.get_running_loop().call_later(self.config.answer_gap_s, self._on_gap)
@@ -273,7 +298,12 @@ class Conversation:
         else:
             self._answer = None
         if answer.audio:
-            self._spawn(self._locked(self._answer_turn(answer, reference)))
+            # The audio is stored now, before transcription: a crash from here on loses no answer,
+            # and a resumed session sees an untranscribed answer and asks for it again.
+            index = self._claim_index()
+            self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
+            self._write(self._record(index, CANDIDATE, "", answer.started_at, bytes(answer.audio), mime=answer.mime))
+            self._spawn(self._locked(self._answer_turn(answer, index, reference)))
 
     async def _save_unfinished_answer(self, reason: str) -> None:
         answer, self._answer = self._answer, None
@@ -283,10 +313,11 @@ class Conversation:
             await answer.stream.aclose()
         index = self._claim_index()
         self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
-        self._write(self._record(index, CANDIDATE, "", answer.started_at, bytes(answer.audio), error=reason))
+        self._write(
+            self._record(index, CANDIDATE, "", answer.started_at, bytes(answer.audio), error=reason, mime=answer.mime)
+        )
 
-    async def _answer_turn(self, answer: _Answer, reference: float) -> None:
-        index = self._claim_index()
+    async def _answer_turn(self, answer: _Answer, index: int, reference: float) -> None:
         audio = bytes(answer.audio)
         timings = TurnTimings()
         try:
@@ -294,14 +325,16 @@ class Conversation:
                 await answer.feeder
                 text = await answer.stream.finish()
             else:
-                text = await self.providers.stt.transcribe(audio, language=self.language, mime="audio/webm")
+                text = await self.providers.stt.transcribe(audio, language=self.language, mime=answer.mime)
         except ProviderError as exc:
             logger.warning("stt failed", extra={"interview_id": self.interview_id, "turn": index, "reason": exc})
-            self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
-            self._write(self._record(index, CANDIDATE, "", answer.started_at, audio, error=exc.message))
-            await self.send(
-                error_frame(ErrorCode.STT_FAILED, "Sorry, your answer could not be transcribed. Please say it again.")
-            )
+            reason = exc.message
+            self._write(lambda: self.store.update_transcript(self.interview_id, index, "", None, reason))
+            if exc.retryable:
+                code, words = ErrorCode.STT_FAILED, "Sorry, your answer could not be transcribed. Please say it again."
+            else:
+                code, words = ErrorCode.BAD_AUDIO, "Your answer's audio could not be read. Please check the microphone."
+            await self.send(error_frame(code, words))
             await self._say(phrase(self.language, "technical_problem"))
             return
         finally:
@@ -311,7 +344,8 @@ class Conversation:
         text = text.strip()
         await self.send({"type": "user_transcript", "text": text, "turn": index, "final": True})
         self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=text))
-        self._write(self._record(index, CANDIDATE, text, answer.started_at, audio))
+        transcript_ms = timings.transcript_ms
+        self._write(lambda: self.store.update_transcript(self.interview_id, index, text, transcript_ms, ""))
         if not text:
             await self._say(phrase(self.language, "repeat"))
             return
@@ -491,8 +525,8 @@ class Conversation:
             timings=timings,
         )
         self._write(record)
-        if speech.playback_started_ms is not None:
-            self._write(self.store.playback_started(self.interview_id, speech.index, speech.playback_started_ms))
+        if (playback_ms := speech.playback_started_ms) is not None:
+            self._write(lambda: self.store.playback_started(self.interview_id, speech.index, playback_ms))
         fields = {"interview_id": self.interview_id, "turn": speech.index, **asdict(timings)}
         logger.info("turn timings %s", " ".join(f"{k}={v}" for k, v in fields.items()), extra=fields)
 
@@ -512,8 +546,8 @@ class Conversation:
         if speech is not None and speech.index == message.turn:
             speech.playback_started_ms = _ms(speech.reference, self.clock())
         elif (reference := self._references.get(message.turn)) is not None:
-            latency_ms = _ms(reference, self.clock())
-            self._write(self.store.playback_started(self.interview_id, message.turn, latency_ms or 0.0))
+            latency_ms = _ms(reference, self.clock()) or 0.0
+            self._write(lambda: self.store.playback_started(self.interview_id, message.turn, latency_ms))
 
     # --- the end ------------------------------------------------------------------------------
 
@@ -540,12 +574,18 @@ class Conversation:
         finally:
             self._turn_lock.release()
 
+    async def _heartbeat(self) -> None:
+        """Mark the interview as seen while connected, so it is never swept up as abandoned."""
+        while not self.ended:
+            await asyncio.sleep(self.config.heartbeat_s)
+            self._write(lambda: self.store.touch(self.interview_id))
+
     async def _finish(self, reason: str) -> None:
         if self.ended:
             return
         self.ended = True
         self.end_reason = reason
-        self._write(self.store.finish(self.interview_id, reason))
+        self._write(lambda: self.store.finish(self.interview_id, reason))
         if self._publish is not None:
             self._spawn(self._publish({"type": "interview.ended", "interview_id": self.interview_id, "reason": reason}))
         await self.send(
@@ -567,9 +607,8 @@ class Conversation:
         return index
 
     def _remember(self, item: HistoryItem) -> None:
-        self.history.append(item)
-        self.history.sort(key=lambda h: h.turn)
-        if self._publish is not None:
+        self.history = sorted([h for h in self.history if h.turn != item.turn] + [item], key=lambda h: h.turn)
+        if self._publish is not None and item.text:
             self._spawn(self._publish({"type": "interview.turn", "interview_id": self.interview_id, **item.as_wire()}))
 
     def _llm_history(self) -> list[Message]:
@@ -608,25 +647,24 @@ class Conversation:
         interrupted: bool = False,
         is_greeting: bool = False,
         timings: TurnTimings | None = None,
-    ) -> Coroutine[Any, Any, None]:
-        return self.store.record_turn(
-            TurnRecord(
-                interview_id=self.interview_id,
-                index=index,
-                speaker=speaker,
-                text=text,
-                started_at=started_at,
-                ended_at=_now(),
-                audio=audio,
-                audio_mime=mime if audio else "",
-                interrupted=interrupted,
-                is_greeting=is_greeting,
-                error=error,
-                timings=timings or TurnTimings(),
-            )
+    ) -> Callable[[], Awaitable[None]]:
+        record = TurnRecord(
+            interview_id=self.interview_id,
+            index=index,
+            speaker=speaker,
+            text=text,
+            started_at=started_at,
+            ended_at=_now(),
+            audio=audio,
+            audio_mime=mime if audio else "",
+            interrupted=interrupted,
+            is_greeting=is_greeting,
+            error=error,
+            timings=timings or TurnTimings(),
         )
+        return lambda: self.store.record_turn(record)
 
-    def _write(self, write: Coroutine[Any, Any, Any]) -> None:
+    def _write(self, write: Callable[[], Awaitable[Any]]) -> None:
         """Queue a database write: done in order, off the path of the next audio chunk."""
         self._writes.put_nowait(write)
 
@@ -634,11 +672,22 @@ class Conversation:
         while True:
             write = await self._writes.get()
             try:
-                await write
-            except Exception:
-                logger.exception("write failed", extra={"interview_id": self.interview_id})
+                await self._write_with_retries(write)
             finally:
                 self._writes.task_done()
+
+    async def _write_with_retries(self, write: Callable[[], Awaitable[Any]]) -> None:
+        # A briefly unavailable database must not lose a turn: retry with backoff (~15 s in all).
+        for attempt in range(self.config.write_attempts):
+            try:
+                await write()
+                return
+            except Exception:
+                if attempt == self.config.write_attempts - 1:
+                    logger.exception("write failed for good", extra={"interview_id": self.interview_id})
+                    return
+                logger.warning("write failed; retrying", extra={"interview_id": self.interview_id})
+                await asyncio.sleep(self.config.write_backoff_s * 2**attempt)
 
     async def _drain_writes(self, timeout_s: float = 30.0) -> None:
         try:

@@ -116,6 +116,21 @@ def parse_binary_frame(data: bytes, *, max_bytes: int) -> AudioChunk:
     return AudioChunk(data=data)
 
 
+def sniff_audio_mime(head: bytes) -> str | None:
+    """The container of an answer from its first bytes, or None when it is not audio we can take."""
+    if head.startswith(b"\x1aE\xdf\xa3"):
+        return "audio/webm"  # EBML: WebM/Matroska, what MediaRecorder sends
+    if head.startswith(b"OggS"):
+        return "audio/ogg"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "audio/wav"
+    if head[4:8] == b"ftyp":
+        return "audio/mp4"  # Safari's MediaRecorder
+    if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    return None
+
+
 def _decode_base64(value: Any) -> bytes:
     if not isinstance(value, str) or not value:
         raise ProtocolError(ErrorCode.MISSING_FIELD, "audio_chunk needs base64 'data'.")

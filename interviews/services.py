@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -83,6 +83,18 @@ def interview_finish(*, interview_id: int, reason: str, status: str = Interview.
     )
 
 
+def interview_sweep(*, abandon_after: timedelta, now: datetime | None = None) -> dict[str, int]:
+    """Close interviews nobody will finish: expired invites, and sessions whose candidate never came back."""
+    now = now or timezone.now()
+    expired = Interview.objects.filter(status=Interview.Status.INVITED, expires_at__lte=now).update(
+        status=Interview.Status.EXPIRED, end_reason="link_expired", ended_at=now
+    )
+    abandoned = Interview.objects.filter(
+        status=Interview.Status.IN_PROGRESS, last_seen_at__lt=now - abandon_after
+    ).update(status=Interview.Status.ABANDONED, end_reason="candidate_left", ended_at=now)
+    return {"expired": expired, "abandoned": abandoned}
+
+
 def interview_touch(*, interview_id: int) -> None:
     Interview.objects.filter(pk=interview_id).update(last_seen_at=timezone.now())
 
@@ -112,14 +124,28 @@ def turn_record(*, record: TurnRecord) -> Turn:
         extension = AUDIO_EXTENSIONS.get(record.audio_mime, "bin")
         turn.audio.save(f"{record.index:04d}-{record.speaker}.{extension}", ContentFile(record.audio), save=False)
     try:
-        turn.save()
+        with transaction.atomic():
+            turn.save()
     except IntegrityError:
-        # The same turn index twice means a second writer raced us; keep the first, log the second.
-        logger.error("turn already stored", extra={"interview_id": record.interview_id, "turn": record.index})
+        # Stored already: a write retried after a failure that had in fact committed. Keep the first.
         if turn.audio:
             turn.audio.delete(save=False)
-        raise
+        existing = Turn.objects.get(interview_id=record.interview_id, index=record.index)
+        if existing.speaker != record.speaker:
+            raise
+        logger.warning("turn already stored", extra={"interview_id": record.interview_id, "turn": record.index})
+        return existing
+    Interview.objects.filter(pk=record.interview_id).update(last_seen_at=timezone.now())
     return turn
+
+
+def turn_update_transcript(
+    *, interview_id: int, index: int, text: str, transcript_ms: float | None, error: str = ""
+) -> None:
+    """The transcript of an answer whose audio was stored when the answer ended."""
+    Turn.objects.filter(interview_id=interview_id, index=index, speaker=Turn.Speaker.CANDIDATE).update(
+        text=text, transcript_ms=transcript_ms, error=error[:200]
+    )
 
 
 def turn_playback_started(*, interview_id: int, index: int, latency_ms: float) -> None:
@@ -142,6 +168,16 @@ class InterviewStore:
 
     async def record_turn(self, record: TurnRecord) -> None:
         await database_sync_to_async(turn_record)(record=record)
+
+    async def update_transcript(
+        self, interview_id: int, index: int, text: str, transcript_ms: float | None, error: str
+    ) -> None:
+        await database_sync_to_async(turn_update_transcript)(
+            interview_id=interview_id, index=index, text=text, transcript_ms=transcript_ms, error=error
+        )
+
+    async def touch(self, interview_id: int) -> None:
+        await database_sync_to_async(interview_touch)(interview_id=interview_id)
 
     async def playback_started(self, interview_id: int, index: int, latency_ms: float) -> None:
         await database_sync_to_async(turn_playback_started)(

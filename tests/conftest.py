@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -26,3 +27,18 @@ def pytest_configure(config: pytest.Config) -> None:
     for alias in connections:
         connections.settings[alias]["CONN_MAX_AGE"] = 0
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # In CI a skipped test is a failed test: PostgreSQL, Redis and Chromium are all there.
+    if os.environ.get("CI") and _skipped and exitstatus == 0:
+        print(f"\nCI: {len(_skipped)} test(s) were skipped, which CI does not allow:", *_skipped, sep="\n  ")
+        session.exitstatus = 1

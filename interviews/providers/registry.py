@@ -53,7 +53,7 @@ class SpeechToTextChain:
                     return await provider.transcribe(audio, language=language, mime=mime)
                 except ProviderError as exc:
                     last_error = exc
-                    logger.warning("stt failed", extra={"provider": provider.info.name, "reason": exc.message})
+                    logger.warning("stt failed: %s", exc.message, extra={"provider": provider.info.name})
                     if not exc.retryable:
                         break
                     if attempt < self.retries:
@@ -63,28 +63,35 @@ class SpeechToTextChain:
 
 
 class _StreamChain:
-    """Shared fallback for streams: the next provider is tried only while nothing was yielded yet."""
+    """Shared fallback for streams: retry or fall back only while nothing was yielded yet."""
 
     stage = ""
 
-    def __init__(self, providers: list[Any]) -> None:
+    def __init__(self, providers: list[Any], *, retries: int = 0, backoff_s: float = 0.2) -> None:
         self.providers = providers
+        self.retries = retries
+        self.backoff_s = backoff_s
         self.info = ProviderInfo(stage=self.stage, name=",".join(p.info.name for p in providers))
 
     async def _stream(self, open_stream: Callable[[Any], AsyncIterator[Any]]) -> AsyncIterator[Any]:
         last_error: ProviderError | None = None
         for provider in self.providers:
-            started = False
-            try:
-                async for piece in open_stream(provider):
-                    started = True
-                    yield piece
-                return
-            except ProviderError as exc:
-                logger.warning(f"{self.stage} failed", extra={"provider": provider.info.name, "reason": exc.message})
-                if started:
-                    raise
-                last_error = exc
+            for attempt in range(self.retries + 1):
+                started = False
+                try:
+                    async for piece in open_stream(provider):
+                        started = True
+                        yield piece
+                    return
+                except ProviderError as exc:
+                    logger.warning("%s failed: %s", self.stage, exc.message, extra={"provider": provider.info.name})
+                    if started:
+                        raise  # part of it was already played: a retry would repeat it
+                    last_error = exc
+                    if not exc.retryable:
+                        break
+                    if attempt < self.retries:
+                        await asyncio.sleep(self.backoff_s * (2**attempt))
         assert last_error is not None
         raise last_error
 
@@ -172,7 +179,10 @@ def build_providers() -> Providers:
     return Providers(
         stt=SpeechToTextChain([_build_stt(name) for name in chosen["stt"]]),
         llm=LanguageModelChain([_build_llm(name) for name in chosen["llm"]]),
-        tts=TextToSpeechChain([_build_tts(name) for name in chosen["tts"]]),
+        # Speech is retried once before any byte was sent. The language model is not retried: a
+        # second wait for a first token is worse for the candidate than the spoken apology that
+        # follows a failure; it falls back to the next configured provider instead.
+        tts=TextToSpeechChain([_build_tts(name) for name in chosen["tts"]], retries=1),
     )
 
 

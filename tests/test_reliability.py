@@ -1,0 +1,222 @@
+"""Limits, provider faults, resume and storage faults: the session survives and nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import OperationalError
+from django.utils import timezone
+
+from interviews.conversation import Conversation, ConversationConfig
+from interviews.events import TurnRecord
+from interviews.models import Interview, Turn
+from interviews.protocol import AudioChunk, AudioEnd, CloseCode
+from interviews.providers.registry import get_providers
+from interviews.services import InterviewStore, interview_start, interview_sweep
+from tests.factories import make_interview
+from tests.wsclient import FAKE_WEBM, answer, communicator, receive_until, text_of
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cloud_providers")]
+
+
+@database_sync_to_async
+def new_interview(**fields: Any) -> Interview:
+    return make_interview(**fields)
+
+
+@database_sync_to_async
+def turns_of(interview: Interview) -> list[Turn]:
+    return list(Turn.objects.filter(interview=interview).order_by("index"))
+
+
+async def connect(token: str) -> Any:
+    comm = communicator(token)
+    assert (await comm.connect())[0]
+    assert (await comm.receive_json_from(timeout=5))["type"] == "session_state"
+    return comm
+
+
+async def test_a_flood_is_stopped_while_other_sessions_stay_responsive(settings, fake_openai):
+    settings.INTERVIEW = {**settings.INTERVIEW, "MAX_MESSAGES_PER_SECOND": 20}
+    calm, flooder = await new_interview(), await new_interview()
+    calm_comm = await connect(calm.invite_token)
+    flood_comm = await connect(flooder.invite_token)
+    await receive_until(calm_comm, "ai_audio_end")
+    for _ in range(60):
+        await flood_comm.send_json_to({"type": "interrupt"})
+    frames = []
+    while (frame := await flood_comm.receive_output(timeout=5))["type"] != "websocket.close":
+        frames.append(frame)
+    assert frame["code"] == CloseCode.PROTOCOL_ABUSE
+    assert '"rate_limited"' in frames[-1]["text"]
+    await answer(calm_comm)
+    reply = await receive_until(calm_comm, "ai_audio_end")
+    assert "You said" in text_of(reply)
+    await calm_comm.disconnect()
+    await flood_comm.disconnect()
+
+
+async def test_the_server_refuses_sessions_over_its_cap(settings):
+    settings.INTERVIEW = {**settings.INTERVIEW, "MAX_SESSIONS": 1}
+    first, second = await new_interview(), await new_interview()
+    comm = await connect(first.invite_token)
+    refused = communicator(second.invite_token)
+    await refused.connect()
+    error = await refused.receive_json_from(timeout=5)
+    assert error["fatal"] is True
+    assert "full" in error["message"]
+    assert (await refused.receive_output(timeout=5))["code"] == CloseCode.BUSY
+    await refused.disconnect()
+    await comm.disconnect()
+
+
+async def test_an_answer_over_the_limit_is_cut_there_and_the_rest_dropped(settings, fake_openai):
+    settings.INTERVIEW = {**settings.INTERVIEW, "MAX_ANSWER_BYTES": 3000}
+    interview = await new_interview()
+    comm = await connect(interview.invite_token)
+    await receive_until(comm, "ai_audio_end")
+    await answer(comm, FAKE_WEBM * 3)
+    frames = await receive_until(comm, "ai_audio_end")
+    assert frames[0]["code"] == "answer_too_long"
+    assert next(f for f in frames if f["type"] == "user_transcript")["final"]
+    await answer(comm)  # the next answer is taken normally
+    await receive_until(comm, "ai_audio_end")
+    await comm.disconnect()
+    uploads = [r.file_bytes for r in fake_openai.requests_to("transcription")]
+    assert len(uploads[0]) <= 3000
+    assert uploads[1] == FAKE_WEBM
+
+
+async def test_random_bytes_as_audio_get_a_clear_error_and_the_session_goes_on(fake_openai):
+    interview = await new_interview()
+    comm = await connect(interview.invite_token)
+    await receive_until(comm, "ai_audio_end")
+    await answer(comm, b"\x00garbage" * 300)
+    error = await comm.receive_json_from(timeout=5)
+    assert error["code"] == "bad_audio"
+    assert not error["fatal"]
+    assert await comm.receive_nothing(timeout=0.5)
+    assert fake_openai.requests_to("transcription") == []
+    await answer(comm)
+    await receive_until(comm, "ai_audio_end")
+    await comm.disconnect()
+
+
+async def test_speech_is_retried_once_before_any_byte(fake_elevenlabs):
+    fake_elevenlabs.fail_next("tts", status=503)
+    interview = await new_interview()
+    comm = await connect(interview.invite_token)
+    frames = await receive_until(comm, "ai_audio_end")
+    assert not [f for f in frames if f["type"] == "error"]
+    assert any(f["type"] == "ai_audio_chunk" for f in frames)
+    await comm.disconnect()
+    statuses = [r.status for r in fake_elevenlabs.requests_to("tts")]
+    assert statuses[:2] == [503, 200]
+
+
+async def test_resume_answers_a_transcribed_answer_that_never_got_its_reply(fake_openai):
+    interview = await new_interview(greeting_spoken=True)
+    await database_sync_to_async(Turn.objects.bulk_create)(
+        [
+            Turn(interview=interview, index=0, speaker="interviewer", text="Hello! Tell me about yourself."),
+            Turn(interview=interview, index=1, speaker="candidate", text="I design payment systems."),
+        ]
+    )
+    comm = await connect(interview.invite_token)
+    frames = await receive_until(comm, "ai_audio_end")
+    assert "I design payment systems" in text_of(frames)
+    assert frames[-1]["turn"] == 2
+    await comm.disconnect()
+    assert len(fake_openai.requests_to("chat")) == 1
+
+
+async def test_resume_asks_again_for_an_answer_that_was_never_transcribed(fake_openai):
+    interview = await new_interview(greeting_spoken=True)
+    await database_sync_to_async(Turn.objects.bulk_create)(
+        [
+            Turn(interview=interview, index=0, speaker="interviewer", text="Hello! Tell me about yourself."),
+            Turn(interview=interview, index=1, speaker="candidate", text=""),
+        ]
+    )
+    comm = await connect(interview.invite_token)
+    frames = await receive_until(comm, "ai_audio_end")
+    assert "disconnected" in text_of(frames)
+    assert fake_openai.requests_to("chat") == []
+    await comm.disconnect()
+
+
+async def test_a_disconnect_mid_answer_keeps_the_audio_and_resume_asks_for_it_again(fake_openai):
+    interview = await new_interview()
+    comm = await connect(interview.invite_token)
+    await receive_until(comm, "ai_audio_end")
+    await answer(comm, end=False)
+    await comm.disconnect()
+    turns = await turns_of(interview)
+    assert turns[-1].speaker == "candidate"
+    assert turns[-1].audio.read() == FAKE_WEBM
+    comm = await connect(interview.invite_token)
+    frames = await receive_until(comm, "ai_audio_end")
+    assert "disconnected" in text_of(frames)
+    await comm.disconnect()
+
+
+class FlakyStore(InterviewStore):
+    """The real store, but the database 'is down' for the first few turn writes."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+
+    async def record_turn(self, record: TurnRecord) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise OperationalError("the database is briefly unavailable")
+        await super().record_turn(record)
+
+
+async def test_turns_survive_a_briefly_unavailable_database():
+    interview = await new_interview()
+    snapshot = await database_sync_to_async(interview_start)(interview_id=interview.pk)
+    frames: list[dict[str, Any]] = []
+
+    async def send(frame: dict[str, Any]) -> None:
+        frames.append(frame)
+
+    conversation = Conversation(
+        snapshot=snapshot,
+        providers=get_providers(),
+        store=FlakyStore(failures=3),
+        send=send,
+        config=ConversationConfig(write_backoff_s=0.05),
+    )
+    await conversation.start()
+    for _ in range(100):
+        if any(f["type"] == "ai_audio_end" for f in frames):
+            break
+        await asyncio.sleep(0.05)
+    await conversation.handle(AudioChunk(FAKE_WEBM))
+    await conversation.handle(AudioEnd())
+    for _ in range(100):
+        if sum(f["type"] == "ai_audio_end" for f in frames) == 2:
+            break
+        await asyncio.sleep(0.05)
+    await conversation.close()
+    turns = await turns_of(interview)
+    assert [(t.index, t.speaker) for t in turns] == [(0, "interviewer"), (1, "candidate"), (2, "interviewer")]
+    assert turns[1].audio.read() == FAKE_WEBM
+    assert turns[1].text
+
+
+def test_sweep_expires_links_and_abandons_interviews_nobody_came_back_to(db):
+    now = timezone.now()
+    stale = make_interview(status="in_progress", last_seen_at=now - timedelta(hours=2))
+    live = make_interview(status="in_progress", last_seen_at=now - timedelta(minutes=1))
+    expired = make_interview(expires_at=now - timedelta(days=1))
+    assert interview_sweep(abandon_after=timedelta(minutes=30)) == {"expired": 1, "abandoned": 1}
+    stale.refresh_from_db()
+    live.refresh_from_db()
+    expired.refresh_from_db()
+    assert (stale.status, live.status, expired.status) == ("abandoned", "in_progress", "expired")
