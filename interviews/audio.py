@@ -1,0 +1,325 @@
+"""Codec work, in-process with PyAV: browser WebM/Opus in, 16 kHz mono PCM for recognition, MP3 out."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from fractions import Fraction
+
+import av
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+# What speech recognition wants: 16 kHz mono float32 in [-1, 1].
+RECOGNITION_RATE = 16000
+MP3_BITRATE_KBPS = 64
+# libmp3lame's native frame; anything else gets buffered until a whole frame exists.
+_MP3_FRAME_SAMPLES = 1152
+
+
+class AudioDecodeError(ValueError):
+    """The bytes are not audio that FFmpeg can decode (wrong format, truncated header, noise)."""
+
+
+def pcm_duration_s(pcm: np.ndarray, *, rate: int = RECOGNITION_RATE) -> float:
+    return len(pcm) / float(rate)
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype=np.float32)
+
+
+def _concat(parts: list[np.ndarray]) -> np.ndarray:
+    if not parts:
+        return _empty()
+    return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+def _resampler(rate: int) -> av.AudioResampler:
+    return av.AudioResampler(format="flt", layout="mono", rate=rate)
+
+
+def _resample(resampler: av.AudioResampler, frame: av.AudioFrame | None) -> list[np.ndarray]:
+    # Packed float mono: to_ndarray() has shape (1, samples).
+    return [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
+
+
+def decode_to_pcm(data: bytes, *, rate: int = RECOGNITION_RATE) -> np.ndarray:
+    """A whole recording (WebM/Opus as MediaRecorder makes it, or WAV/MP3/OGG...) -> mono float32 PCM."""
+    if not data:
+        return _empty()
+    parts: list[np.ndarray] = []
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.audio:
+                raise AudioDecodeError("the recording has no audio stream")
+            resampler = _resampler(rate)
+            try:
+                for frame in container.decode(container.streams.audio[0]):
+                    parts.extend(_resample(resampler, frame))
+            except av.FFmpegError as exc:
+                # A recording cut short mid-packet still has a usable beginning.
+                if not parts:
+                    raise
+                logger.debug("audio decode stopped early: %s", exc)
+            parts.extend(_resample(resampler, None))
+    except av.FFmpegError as exc:
+        raise AudioDecodeError(f"cannot decode audio ({len(data)} bytes): {exc}") from exc
+    return _concat(parts)
+
+
+class _GrowingInput:
+    """A file-like object that FFmpeg's demuxer reads from while the bytes are still arriving.
+
+    `read` blocks while there is nothing new, so the demuxer never sees a false end of file; it only
+    sees EOF once `close_input` says the stream has ended. It has no seek/tell, so PyAV treats it as
+    a live, non-seekable stream, the way FFmpeg reads a pipe.
+    """
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.pending = bytearray()
+        self.ended = False
+        self.aborted = False
+        self.starved = False  # the reader is waiting for bytes: everything fed so far is consumed
+
+    def append(self, data: bytes) -> None:
+        with self.cond:
+            self.pending += data
+            self.starved = False
+            self.cond.notify_all()
+
+    def close_input(self, *, abort: bool = False) -> None:
+        with self.cond:
+            self.ended = True
+            self.aborted = self.aborted or abort
+            self.cond.notify_all()
+
+    def read(self, size: int = -1) -> bytes:
+        with self.cond:
+            while not self.pending and not self.ended:
+                self.starved = True
+                self.cond.notify_all()
+                self.cond.wait()
+            if self.aborted:
+                raise EOFError("decoder closed")
+            self.starved = False
+            count = len(self.pending) if size < 0 else min(size, len(self.pending))
+            data = bytes(self.pending[:count])
+            del self.pending[:count]
+            return data
+
+
+class IncrementalDecoder:
+    """Decodes a growing MediaRecorder stream (header only in the first chunk) chunk by chunk.
+
+    One demuxer, one decoder and one resampler live for the whole stream, each packet is decoded
+    once, and the samples come out exactly as `decode_to_pcm` of the whole recording would give
+    them (re-decoding a growing buffer does not: Opus decoder state and resampler phase differ).
+
+    FFmpeg's demuxer wants to pull bytes, while we get them pushed, so it runs in its own thread
+    reading from a blocking buffer; `feed` hands over a chunk and returns once the demuxer is
+    waiting for more, i.e. every complete packet in the chunk is decoded. `feed` and `flush`
+    block for about a millisecond of decoding: call them from a worker thread in async code.
+    """
+
+    def __init__(self, *, rate: int = RECOGNITION_RATE) -> None:
+        self.rate = rate
+        self._input = _GrowingInput()
+        self._out_lock = threading.Lock()
+        self._out: list[np.ndarray] = []
+        self._error: BaseException | None = None
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._samples_total = 0
+        self._flushed = False
+
+    @property
+    def samples_total(self) -> int:
+        """Samples returned so far by feed/flush."""
+        return self._samples_total
+
+    def _run(self) -> None:
+        try:
+            # Formats are probed from the first bytes, so WebM, Ogg or fragmented MP4 all work.
+            with av.open(self._input, mode="r", buffer_size=4096) as container:
+                if not container.streams.audio:
+                    raise AudioDecodeError("the stream has no audio track")
+                resampler = _resampler(self.rate)
+                for packet in container.demux(container.streams.audio[0]):
+                    try:
+                        frames = packet.decode()
+                    except av.FFmpegError as exc:  # one damaged packet: skip it, keep the stream
+                        logger.debug("skipping undecodable packet: %s", exc)
+                        continue
+                    for frame in frames:
+                        pcm = _resample(resampler, frame)
+                        with self._out_lock:
+                            self._out.extend(pcm)
+                tail = _resample(resampler, None)
+                with self._out_lock:
+                    self._out.extend(tail)
+        except EOFError:
+            pass  # aborted by close()
+        except BaseException as exc:  # handed to the caller by feed/flush
+            self._error = exc
+        finally:
+            self._done.set()
+            with self._input.cond:
+                self._input.cond.notify_all()
+
+    def _take(self) -> np.ndarray:
+        with self._out_lock:
+            parts, self._out = self._out, []
+        pcm = _concat(parts)
+        self._samples_total += len(pcm)
+        return pcm
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            error = self._error
+            if isinstance(error, AudioDecodeError):
+                raise error
+            raise AudioDecodeError(f"cannot decode audio stream: {error}") from error
+
+    def feed(self, chunk: bytes) -> np.ndarray:
+        """The next bytes of the stream -> the new samples they complete (may be empty)."""
+        if self._flushed:
+            raise RuntimeError("feed() after flush()")
+        if chunk:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="audio-decoder", daemon=True)
+                self._thread.start()
+            self._input.append(chunk)
+            with self._input.cond:
+                self._input.cond.wait_for(lambda: self._input.starved or self._done.is_set())
+        self._raise_if_failed()
+        return self._take()
+
+    def flush(self) -> np.ndarray:
+        """The stream ended: the remaining samples (decoder and resampler tails)."""
+        self._flushed = True
+        self._input.close_input()
+        if self._thread is not None:
+            self._thread.join()
+        self._raise_if_failed()
+        return self._take()
+
+    def close(self) -> None:
+        """Abandon the stream and stop the demuxer thread."""
+        self._flushed = True
+        self._input.close_input(abort=True)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+class Mp3Encoder:
+    """Mono PCM -> MP3 frames, one encoder for a whole reply so sentences join without gaps.
+
+    The output is a bare MP3 elementary stream (no ID3/Xing header): any run of whole frames plays,
+    and the frames of successive `encode` calls concatenate into one continuous stream.
+    """
+
+    def __init__(self, *, rate: int, bitrate_kbps: int = MP3_BITRATE_KBPS) -> None:
+        self.rate = rate
+        self._codec = av.CodecContext.create("libmp3lame", "w")
+        self._codec.sample_rate = rate
+        self._codec.layout = "mono"
+        self._codec.format = "fltp"
+        self._codec.bit_rate = bitrate_kbps * 1000
+        self._codec.time_base = Fraction(1, rate)
+        self._codec.open()
+        self._fifo = av.AudioFifo()
+        self._pts = 0
+        self._flushed = False
+
+    def _frame(self, pcm: np.ndarray) -> av.AudioFrame:
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(pcm, dtype=np.float32).reshape(1, -1), format="fltp", layout="mono"
+        )
+        frame.sample_rate = self.rate
+        frame.time_base = Fraction(1, self.rate)
+        frame.pts = self._pts
+        self._pts += frame.samples
+        return frame
+
+    def _encode_fifo(self, *, final: bool) -> bytes:
+        out = bytearray()
+        frame_samples = self._codec.frame_size or _MP3_FRAME_SAMPLES
+        while self._fifo.samples >= frame_samples or (final and self._fifo.samples):
+            frame = self._fifo.read(min(frame_samples, self._fifo.samples))
+            for packet in self._codec.encode(frame):
+                out += bytes(packet)
+        return bytes(out)
+
+    def encode(self, pcm: np.ndarray) -> bytes:
+        """More samples (float32, this encoder's rate) -> the MP3 frames completed so far (may be b"")."""
+        if self._flushed:
+            raise RuntimeError("encode() after flush()")
+        if len(pcm) == 0:
+            return b""
+        self._fifo.write(self._frame(np.clip(pcm, -1.0, 1.0)))
+        return self._encode_fifo(final=False)
+
+    def flush(self) -> bytes:
+        """The last frames, including the encoder's look-ahead."""
+        if self._flushed:
+            return b""
+        self._flushed = True
+        out = bytearray(self._encode_fifo(final=True))
+        for packet in self._codec.encode(None):
+            out += bytes(packet)
+        return bytes(out)
+
+
+def encode_mp3(pcm: np.ndarray, *, rate: int, bitrate_kbps: int = MP3_BITRATE_KBPS) -> bytes:
+    encoder = Mp3Encoder(rate=rate, bitrate_kbps=bitrate_kbps)
+    return encoder.encode(pcm) + encoder.flush()
+
+
+def resample_pcm(pcm: np.ndarray, *, rate: int, to_rate: int) -> np.ndarray:
+    """Mono float32 PCM from one sample rate to another (FFmpeg's resampler)."""
+    if rate == to_rate or len(pcm) == 0:
+        return np.asarray(pcm, dtype=np.float32)
+    frame = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(pcm, dtype=np.float32).reshape(1, -1), format="flt", layout="mono"
+    )
+    frame.sample_rate = rate
+    resampler = _resampler(to_rate)
+    return _concat(_resample(resampler, frame) + _resample(resampler, None))
+
+
+def make_test_webm(pcm: np.ndarray, rate: int = RECOGNITION_RATE, *, live: bool = True) -> bytes:
+    """Mono float32 PCM -> WebM/Opus at 48 kHz, the way a browser's MediaRecorder records it.
+
+    With `live` (the default) the muxer writes to a non-seekable sink, like MediaRecorder: clusters
+    stream out one after another with no seek index at the end.
+    """
+
+    class _Sink:  # write-only: PyAV then treats the output as a live stream
+        def __init__(self) -> None:
+            self.buffer = io.BytesIO()
+
+        def write(self, data: bytes) -> int:
+            return self.buffer.write(data)
+
+    sink: _Sink | io.BytesIO = _Sink() if live else io.BytesIO()
+    opus_rate = 48000
+    pcm48 = resample_pcm(pcm, rate=rate, to_rate=opus_rate)
+    with av.open(sink, mode="w", format="webm") as container:
+        stream = container.add_stream("libopus", rate=opus_rate, layout="mono")
+        stream.bit_rate = 32000
+        frame_samples = 960  # 20 ms, MediaRecorder's Opus frame
+        for start in range(0, len(pcm48), frame_samples):
+            piece = pcm48[start : start + frame_samples]
+            if len(piece) < frame_samples:
+                piece = np.concatenate([piece, np.zeros(frame_samples - len(piece), dtype=np.float32)])
+            frame = av.AudioFrame.from_ndarray(piece.reshape(1, -1), format="flt", layout="mono")
+            frame.sample_rate = opus_rate
+            frame.pts = start
+            frame.time_base = Fraction(1, opus_rate)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return sink.buffer.getvalue() if isinstance(sink, _Sink) else sink.getvalue()

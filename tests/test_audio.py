@@ -1,0 +1,123 @@
+"""Codec work: whole and incremental WebM/Opus decoding, MP3 encoding, test recordings."""
+
+import io
+import wave
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from interviews.audio import (
+    AudioDecodeError,
+    IncrementalDecoder,
+    Mp3Encoder,
+    decode_to_pcm,
+    encode_mp3,
+    make_test_webm,
+    pcm_duration_s,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def tone(seconds: float, *, rate: int = 16000, hz: float = 440.0) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.3 * np.sin(2 * np.pi * hz * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 1.3 * t))).astype(np.float32)
+
+
+def chunks_of(data: bytes, count: int) -> list[bytes]:
+    """Arbitrary byte cuts, as MediaRecorder's timeslice blobs are (only the first has the header)."""
+    step = len(data) // count + 1
+    return [data[i : i + step] for i in range(0, len(data), step)]
+
+
+def test_decode_wav_to_16k_mono():
+    pcm = tone(1.0, rate=22050)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22050)
+        wav.writeframes((pcm * 32767).astype("<i2").tobytes())
+    decoded = decode_to_pcm(buffer.getvalue())
+    assert decoded.dtype == np.float32
+    assert abs(pcm_duration_s(decoded) - 1.0) < 0.01
+    assert 0.25 < float(np.abs(decoded).max()) < 0.35
+
+
+def test_webm_round_trip_keeps_duration_and_signal():
+    pcm = tone(2.0)
+    webm = make_test_webm(pcm, 16000)
+    assert webm[:4] == b"\x1a\x45\xdf\xa3"  # EBML magic
+    decoded = decode_to_pcm(webm)
+    assert abs(pcm_duration_s(decoded) - 2.0) < 0.03
+    # Opus is lossy but a tone survives: correlate over the middle (no edge effects).
+    middle = slice(4000, 28000)
+    assert np.corrcoef(decoded[middle], pcm[middle])[0, 1] > 0.9
+
+
+def test_decode_rejects_noise_and_accepts_empty():
+    with pytest.raises(AudioDecodeError):
+        decode_to_pcm(np.random.default_rng(1).bytes(4000))
+    assert len(decode_to_pcm(b"")) == 0
+
+
+@pytest.mark.parametrize("live", [True, False])
+def test_incremental_decoder_matches_whole_decode(live):
+    webm = make_test_webm(tone(3.0), 16000, live=live)
+    whole = decode_to_pcm(webm)
+    decoder = IncrementalDecoder()
+    pieces = [decoder.feed(chunk) for chunk in chunks_of(webm, 12)]
+    pieces.append(decoder.flush())
+    incremental = np.concatenate(pieces)
+    # Audio comes out while the stream grows, not only at the end.
+    assert sum(len(piece) for piece in pieces[:6]) > 16000 * 0.8
+    assert abs(len(incremental) - len(whole)) <= 16000 * 0.005
+    n = min(len(incremental), len(whole))
+    assert float(np.max(np.abs(incremental[:n] - whole[:n]))) < 1e-3
+    assert decoder.samples_total == len(incremental)
+
+
+def test_incremental_decoder_on_recorded_speech_in_tiny_chunks():
+    webm = (FIXTURES / "answer_en.webm").read_bytes()
+    whole = decode_to_pcm(webm)
+    decoder = IncrementalDecoder()
+    incremental = np.concatenate([*(decoder.feed(chunk) for chunk in chunks_of(webm, 200)), decoder.flush()])
+    n = min(len(incremental), len(whole))
+    assert abs(len(incremental) - len(whole)) <= 80
+    assert float(np.max(np.abs(incremental[:n] - whole[:n]))) < 1e-3
+
+
+def test_incremental_decoder_rejects_noise_and_closes():
+    decoder = IncrementalDecoder()
+
+    def feed_and_flush() -> np.ndarray:
+        return np.concatenate([decoder.feed(np.random.default_rng(2).bytes(4000)), decoder.flush()])
+
+    with pytest.raises(AudioDecodeError):
+        feed_and_flush()
+    abandoned = IncrementalDecoder()
+    abandoned.feed((FIXTURES / "answer_en.webm").read_bytes()[:3000])
+    abandoned.close()  # must not hang
+
+
+def test_mp3_encoder_streams_frames_that_join_into_one_stream():
+    rate = 22050
+    pcm = tone(1.5, rate=rate)
+    encoder = Mp3Encoder(rate=rate)
+    parts = [encoder.encode(pcm[i : i + 4000]) for i in range(0, len(pcm), 4000)]
+    parts.append(encoder.flush())
+    non_empty = [part for part in parts if part]
+    assert len(non_empty) >= 3  # bytes flow before the end
+    for part in non_empty:
+        assert part[0] == 0xFF and part[1] & 0xE0 == 0xE0  # each piece starts on an MP3 frame
+    mp3 = b"".join(parts)
+    with av.open(io.BytesIO(mp3)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.name in ("mp3", "mp3float")
+        assert stream.codec_context.sample_rate == rate
+    decoded = decode_to_pcm(mp3, rate=rate)
+    # LAME adds its delay and padding (under 0.1 s) but nothing more.
+    assert 1.5 <= pcm_duration_s(decoded, rate=rate) < 1.6
+    assert len(encode_mp3(pcm, rate=rate)) == len(mp3)
