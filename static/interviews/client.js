@@ -1,0 +1,350 @@
+// The interview socket client: the seed's StreamingInterviewClient API (connect, startRecording,
+// stopRecording, endInterview, on) plus resume-on-reconnect, push-to-talk `audio_end` and
+// connection / activity states. It knows nothing of the page: the page listens to its events.
+
+/** Close codes after which reconnecting cannot help (see interviews/protocol.py CloseCode). */
+export const FATAL_CLOSE_CODES = new Set([4001, 4003, 4008, 4404, 4409, 4410]);
+
+export const Connection = Object.freeze({
+  IDLE: "idle",
+  CONNECTING: "connecting",
+  LIVE: "live",
+  RECONNECTING: "reconnecting",
+  ENDED: "ended",
+});
+
+export const Activity = Object.freeze({
+  LISTENING: "listening",
+  THINKING: "thinking",
+  SPEAKING: "speaking",
+});
+
+const RECORDER_MIME_TYPES = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus", "audio/mp4"];
+
+export function interviewSocketUrl(token, location = window.location) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}/ws/interview/${encodeURIComponent(token)}/`;
+}
+
+export class StreamingInterviewClient {
+  /**
+   * @param {object} options
+   * @param {string} options.token      the invite token
+   * @param {string} [options.url]      full WebSocket URL (default: derived from the token and page)
+   * @param {number} [options.timesliceMs=250]  MediaRecorder chunk length
+   * @param {number} [options.backoffBaseMs=500], [options.backoffMaxMs=10000], [options.maxReconnectAttempts=12]
+   * @param {boolean} [options.binaryAudio=true]  raw binary frames (else base64 `audio_chunk`)
+   */
+  constructor(options) {
+    this.token = options.token;
+    this.url = options.url || interviewSocketUrl(options.token);
+    this.timesliceMs = options.timesliceMs ?? 250;
+    this.backoffBaseMs = options.backoffBaseMs ?? 500;
+    this.backoffMaxMs = options.backoffMaxMs ?? 10000;
+    this.maxReconnectAttempts = options.maxReconnectAttempts ?? 12;
+    this.binaryAudio = options.binaryAudio ?? true;
+
+    this.socket = null;
+    this.connectionState = Connection.IDLE;
+    this.activity = Activity.LISTENING;
+    this.ended = false;
+    this.sessionCount = 0; // session_state frames seen; >1 means we resumed
+    this.reconnectAttempts = 0;
+    this.recorder = null;
+    this.recording = false;
+    this.currentAiTurn = null;
+    this._handlers = new Map();
+    this._reconnectTimer = null;
+    this._closingOnPurpose = false;
+    this._fatal = false;
+    this._thinkingTimer = null;
+    this._onOnline = () => {
+      if (this.connectionState === Connection.RECONNECTING) this._reconnectNow();
+    };
+    window.addEventListener("online", this._onOnline);
+  }
+
+  // --- events --------------------------------------------------------------------------------
+
+  on(event, handler) {
+    if (!this._handlers.has(event)) this._handlers.set(event, new Set());
+    this._handlers.get(event).add(handler);
+    return () => this._handlers.get(event).delete(handler);
+  }
+
+  _emit(event, payload) {
+    for (const handler of this._handlers.get(event) || []) {
+      try {
+        handler(payload);
+      } catch (error) {
+        console.error(`interview client: "${event}" handler failed`, error);
+      }
+    }
+  }
+
+  _setConnection(state, detail = {}) {
+    if (this.connectionState === state) return;
+    this.connectionState = state;
+    this._emit("connection", { state, ...detail });
+  }
+
+  /** Set the interviewer's activity; the page also calls this when playback of a turn ends. */
+  setActivity(state) {
+    clearTimeout(this._thinkingTimer);
+    if (state === Activity.THINKING) {
+      // Never leave the candidate locked out if the server goes quiet without an error.
+      this._thinkingTimer = setTimeout(() => this.setActivity(Activity.LISTENING), 45000);
+    }
+    if (this.activity === state) return;
+    this.activity = state;
+    this._emit("activity", { state });
+  }
+
+  // --- connection ----------------------------------------------------------------------------
+
+  /** Open the socket; resolves when it is open (the server then sends `session_state`). */
+  connect() {
+    if (this.ended) return Promise.reject(new Error("The interview has ended."));
+    clearTimeout(this._reconnectTimer);
+    this._closingOnPurpose = false;
+    this._setConnection(this.sessionCount > 0 ? Connection.RECONNECTING : Connection.CONNECTING);
+    return new Promise((resolve, reject) => {
+      let opened = false;
+      const socket = new WebSocket(this.url);
+      socket.binaryType = "arraybuffer";
+      this.socket = socket;
+      socket.addEventListener("open", () => {
+        opened = true;
+        resolve();
+      });
+      socket.addEventListener("message", (event) => this._onMessage(event));
+      socket.addEventListener("close", (event) => {
+        if (!opened) reject(new Error(`WebSocket closed before opening (code ${event.code}).`));
+        this._onClose(socket, event);
+      });
+      socket.addEventListener("error", () => {
+        // The close event that always follows carries the code; nothing to do here.
+      });
+    });
+  }
+
+  _onMessage(event) {
+    if (typeof event.data !== "string") return; // the server sends JSON text frames only
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      this._emit("error", { code: "bad_frame", message: "The server sent an unreadable message.", fatal: false });
+      return;
+    }
+    switch (message.type) {
+      case "session_state":
+        this._onSessionState(message);
+        break;
+      case "user_transcript":
+        this._emit("user_transcript", message);
+        if (message.final) this.setActivity(Activity.THINKING);
+        break;
+      case "ai_transcript_chunk":
+        this._startAiTurn(message.turn);
+        this._emit("ai_transcript", message);
+        break;
+      case "ai_audio_chunk":
+        this._startAiTurn(message.turn);
+        this._emit("ai_audio_chunk", message);
+        break;
+      case "ai_audio_end":
+        this._emit("ai_audio_end", message);
+        break;
+      case "interview_ended":
+        this.ended = true;
+        this._emit("interview_ended", message);
+        this._shutdown();
+        break;
+      case "error":
+        this._onError(message);
+        break;
+      default:
+        // Unknown additions to the protocol are ignored so old pages keep working.
+        this._emit("message", message);
+    }
+  }
+
+  _onSessionState(message) {
+    this.sessionCount += 1;
+    this.reconnectAttempts = 0;
+    const resumed = this.sessionCount > 1;
+    this._setConnection(Connection.LIVE);
+    this._emit("session_state", { ...message, resumed });
+    this._emit("connected", { ...message, resumed });
+    const history = Array.isArray(message.history) ? message.history : [];
+    const last = history[history.length - 1];
+    const lastIsAnswer = last && (last.speaker === "candidate" || last.role === "user");
+    if ((history.length === 0 && !resumed) || lastIsAnswer) {
+      // The server speaks next: the greeting of a fresh interview, or the reply to a stored answer.
+      this.setActivity(Activity.THINKING);
+    } else if (this.activity !== Activity.SPEAKING) {
+      this.setActivity(Activity.LISTENING);
+    }
+  }
+
+  _startAiTurn(turn) {
+    if (this.currentAiTurn !== turn) {
+      this.currentAiTurn = turn;
+    }
+    if (this.activity !== Activity.SPEAKING) this.setActivity(Activity.SPEAKING);
+  }
+
+  _onError(message) {
+    const error = {
+      code: message.code || "error",
+      message: message.message || "Something went wrong.",
+      fatal: Boolean(message.fatal),
+    };
+    if (error.fatal) this._fatal = true;
+    // A failed turn hands the floor back to the candidate.
+    if (!error.fatal && this.activity === Activity.THINKING) this.setActivity(Activity.LISTENING);
+    this._emit("error", error);
+  }
+
+  _onClose(socket, event) {
+    if (socket !== this.socket) return; // an old socket that we already replaced
+    this.socket = null;
+    if (this.recording) this._abortRecording();
+    const fatal = this._fatal || FATAL_CLOSE_CODES.has(event.code);
+    if (this.ended || this._closingOnPurpose || fatal) {
+      this._shutdown({ code: event.code, reason: event.reason, fatal });
+      return;
+    }
+    this._scheduleReconnect(event);
+  }
+
+  _scheduleReconnect(event) {
+    if (this.reconnectAttempts >= this.maxReconnectAttempts) {
+      this._shutdown({ code: event.code, reason: "reconnect_failed", fatal: true });
+      this._emit("error", { code: "reconnect_failed", message: "Could not reconnect.", fatal: true });
+      return;
+    }
+    // Exponential backoff with jitter: 0.5 s, 1 s, 2 s, ... up to backoffMaxMs.
+    const exp = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** this.reconnectAttempts);
+    const delay = Math.round(exp * (0.75 + Math.random() * 0.5));
+    this.reconnectAttempts += 1;
+    this._setConnection(Connection.RECONNECTING, { attempt: this.reconnectAttempts, delayMs: delay, code: event.code });
+    this._reconnectTimer = setTimeout(() => this._reconnectNow(), delay);
+  }
+
+  _reconnectNow() {
+    clearTimeout(this._reconnectTimer);
+    if (this.ended || this._fatal || this.socket) return;
+    this.connect().catch(() => {
+      // The close handler already scheduled the next attempt.
+    });
+  }
+
+  _shutdown(detail = {}) {
+    clearTimeout(this._reconnectTimer);
+    clearTimeout(this._thinkingTimer);
+    window.removeEventListener("online", this._onOnline);
+    if (this.recording) this._abortRecording();
+    this._setConnection(Connection.ENDED, detail);
+  }
+
+  /** Close the socket without reconnecting (page unload). */
+  close() {
+    this._closingOnPurpose = true;
+    if (this.socket) this.socket.close(1000, "client closed");
+  }
+
+  get isOpen() {
+    return Boolean(this.socket) && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  _send(frame) {
+    if (!this.isOpen) return false;
+    this.socket.send(typeof frame === "string" || frame instanceof ArrayBuffer ? frame : JSON.stringify(frame));
+    return true;
+  }
+
+  // --- candidate actions ---------------------------------------------------------------------
+
+  /** Record the candidate's answer from a microphone stream; chunks go up as they are produced. */
+  startRecording(stream) {
+    if (this.recording) return;
+    if (!this.isOpen) throw new Error("Not connected.");
+    const mimeType = RECORDER_MIME_TYPES.find((type) => window.MediaRecorder.isTypeSupported(type));
+    const recorder = new MediaRecorder(stream, mimeType ? { mimeType } : undefined);
+    this.recorder = recorder;
+    this.recording = true;
+    // Chunks are sent in order; each Blob is read before the next one is sent.
+    let sendChain = Promise.resolve();
+    recorder.addEventListener("dataavailable", (event) => {
+      if (!event.data || event.data.size === 0) return;
+      sendChain = sendChain.then(() => this._sendAudio(event.data));
+    });
+    this._recorderDone = new Promise((resolve) => {
+      recorder.addEventListener("stop", () => resolve(sendChain), { once: true });
+    });
+    recorder.start(this.timesliceMs);
+    this._emit("recording", { recording: true });
+  }
+
+  async _sendAudio(blob) {
+    const bytes = await blob.arrayBuffer();
+    if (this.binaryAudio) {
+      this._send(bytes);
+    } else {
+      this._send({ type: "audio_chunk", data: bytesToBase64(new Uint8Array(bytes)) });
+    }
+  }
+
+  /** Stop recording; after the final chunk is sent, tell the server the answer is complete. */
+  async stopRecording() {
+    if (!this.recording || !this.recorder) return;
+    const recorder = this.recorder;
+    this.recording = false;
+    if (recorder.state !== "inactive") recorder.stop();
+    await this._recorderDone;
+    this.recorder = null;
+    this._emit("recording", { recording: false });
+    if (this._send({ type: "audio_end" })) this.setActivity(Activity.THINKING);
+  }
+
+  _abortRecording() {
+    const recorder = this.recorder;
+    this.recording = false;
+    this.recorder = null;
+    if (recorder && recorder.state !== "inactive") recorder.stop();
+    this._emit("recording", { recording: false, aborted: true });
+  }
+
+  /** The candidate talks over the interviewer. */
+  interrupt() {
+    return this._send({ type: "interrupt" });
+  }
+
+  /** Report when the browser actually started / finished playing a turn (for true latency). */
+  reportPlayback(turn, event) {
+    return this._send({ type: "playback", turn, event });
+  }
+
+  endInterview() {
+    if (this.recording) this._abortRecording();
+    return this._send({ type: "end_interview" });
+  }
+}
+
+export function bytesToBase64(bytes) {
+  let binary = "";
+  const step = 0x8000;
+  for (let i = 0; i < bytes.length; i += step) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + step));
+  }
+  return btoa(binary);
+}
+
+export function base64ToBytes(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

@@ -1,0 +1,554 @@
+// The interview page: wires the socket client, the streaming player, the microphone and the page.
+import { Activity, Connection, StreamingInterviewClient, base64ToBytes, interviewSocketUrl } from "./client.js";
+import { MediaSourcePlayer, WebAudioPlayer, mediaSourceSupportsMp3 } from "./player.js";
+import { MIC_CONSTRAINTS, analyserLevel, attachLevelMeter, audioContext, fill, mediaErrorReason } from "./audio-tools.js";
+
+const config = JSON.parse(document.getElementById("interview-config").textContent);
+const ui = config.strings;
+const $ = (id) => document.getElementById(id);
+
+const elements = {
+  join: $("join"),
+  joinButton: $("join-button"),
+  stage: $("stage"),
+  connection: $("connection"),
+  timer: $("timer"),
+  timerBox: $("timer-box"),
+  errors: $("errors"),
+  avatar: $("avatar"),
+  activity: $("activity"),
+  subtitleAi: $("subtitle-ai").querySelector(".text"),
+  subtitleUser: $("subtitle-user").querySelector(".text"),
+  micButton: $("mic-button"),
+  micLabel: $("mic-button").querySelector(".mic-label"),
+  micMeter: $("mic-meter"),
+  micReason: $("mic-reason"),
+  cameraButton: $("camera-button"),
+  cameraStatus: $("camera-status"),
+  pip: $("pip"),
+  cameraVideo: $("camera-video"),
+  endButton: $("end-button"),
+  endDialog: $("end-dialog"),
+  transcript: $("transcript"),
+  audio: $("interviewer-audio"),
+};
+
+const state = {
+  micStream: null,
+  micError: null,
+  stopMicMeter: null,
+  spaceHeld: false,
+  ending: false,
+  cameraStream: null,
+  remainingSeconds: config.remainingSeconds,
+  remainingAnchorMs: performance.now(),
+  timerRunning: false,
+  entries: new Map(), // turn -> {speaker, text, element}
+  playbackLevel: 0,
+};
+
+// Test and debugging hook: the e2e test reads these (it never needs them to drive the page).
+const debug = {
+  config,
+  client: null,
+  player: null,
+  stats: {
+    sessionStates: 0,
+    aiTextChunks: {},
+    aiAudioChunks: {},
+    playbackStarted: [],
+    playbackEnded: [],
+    maxPlaybackLevel: 0,
+    errors: [],
+  },
+};
+window.__interview = debug;
+debug.syncTimer = (seconds) => syncTimer(seconds);
+
+// --- transcript and subtitles ----------------------------------------------------------------
+
+function speakerLabel(speaker) {
+  return speaker === "interviewer" ? ui.interviewer : ui.you;
+}
+
+function upsertEntry(turn, speaker, text, { append = false, final = true } = {}) {
+  let entry = state.entries.get(turn);
+  if (!entry) {
+    const element = document.createElement("li");
+    element.className = `entry entry-${speaker}`;
+    element.dataset.turn = String(turn);
+    element.dataset.speaker = speaker;
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = speakerLabel(speaker);
+    const body = document.createElement("span");
+    body.className = "text";
+    element.append(who, body);
+    entry = { speaker, text: "", element, body };
+    state.entries.set(turn, entry);
+    // Keep the list in turn order, whatever order the frames arrive in.
+    const later = [...elements.transcript.children].find((child) => Number(child.dataset.turn) > turn);
+    elements.transcript.insertBefore(element, later || null);
+  }
+  entry.text = append ? entry.text + text : text;
+  entry.body.textContent = entry.text;
+  entry.element.classList.toggle("partial", !final);
+  elements.transcript.scrollTop = elements.transcript.scrollHeight;
+  return entry;
+}
+
+function renderHistory(history) {
+  // History is the truth for finished turns; a turn still streaming (not in history yet) is kept.
+  const lastStored = history.length ? Math.max(...history.map((item) => item.turn)) : -1;
+  const inFlight = [...state.entries.entries()].filter(([turn]) => turn > lastStored);
+  state.entries.clear();
+  elements.transcript.replaceChildren();
+  for (const item of history) upsertEntry(item.turn, speakerOf(item), item.content || "");
+  for (const [turn, entry] of inFlight) upsertEntry(turn, entry.speaker, entry.text);
+  const newestFirst = [...history].reverse();
+  const lastAi = newestFirst.find((item) => speakerOf(item) === "interviewer");
+  const lastUser = newestFirst.find((item) => speakerOf(item) === "candidate");
+  const aiInFlight = inFlight.some(([, entry]) => entry.speaker === "interviewer");
+  if (lastAi && !aiInFlight) elements.subtitleAi.textContent = lastAi.content || "";
+  if (lastUser) elements.subtitleUser.textContent = lastUser.content || "";
+}
+
+function speakerOf(item) {
+  return item.speaker || (item.role === "assistant" ? "interviewer" : "candidate");
+}
+
+// --- status displays -------------------------------------------------------------------------
+
+function showError(message, { fatal = false, code = "" } = {}) {
+  debug.stats.errors.push({ message, fatal, code });
+  const item = document.createElement("p");
+  item.className = `error-banner${fatal ? " fatal" : ""}`;
+  item.dataset.code = code;
+  item.textContent = `${ui.error_prefix}: ${message}`;
+  elements.errors.append(item);
+  if (!fatal) setTimeout(() => item.remove(), 10000);
+}
+
+function showNotice(message) {
+  const item = document.createElement("p");
+  item.className = "notice-banner";
+  item.textContent = message;
+  elements.errors.append(item);
+  setTimeout(() => item.remove(), 5000);
+}
+
+const CONNECTION_TEXT = {
+  idle: ui.conn_connecting,
+  connecting: ui.conn_connecting,
+  live: ui.conn_live,
+  reconnecting: ui.conn_reconnecting,
+  ended: ui.conn_ended,
+};
+const ACTIVITY_TEXT = {
+  listening: ui.act_listening,
+  thinking: ui.act_thinking,
+  speaking: ui.act_speaking,
+};
+
+function renderConnection(connectionState) {
+  elements.connection.dataset.state = connectionState;
+  elements.connection.querySelector(".connection-text").textContent = CONNECTION_TEXT[connectionState] || connectionState;
+  document.body.dataset.connection = connectionState;
+  updateMicButton();
+}
+
+function renderActivity(activity) {
+  elements.activity.dataset.state = activity;
+  elements.activity.textContent = ACTIVITY_TEXT[activity] || activity;
+  document.body.dataset.activity = activity;
+  updateMicButton();
+}
+
+function micAvailability(client) {
+  if (state.ending || client.ended || client.connectionState === Connection.ENDED) return [false, ui.mic_disabled_ended];
+  if (state.micError) return [false, fill(ui.mic_disabled_nomic, state.micError)];
+  if (client.recording) return [true, ui.mic_recording];
+  if (client.connectionState !== Connection.LIVE) return [false, ui.mic_disabled_offline];
+  if (client.activity === Activity.SPEAKING) return [false, ui.mic_disabled_speaking];
+  if (client.activity === Activity.THINKING) return [false, ui.mic_disabled_thinking];
+  return [true, ui.mic_hint];
+}
+
+function updateMicButton() {
+  const client = debug.client;
+  if (!client) return;
+  const [enabled, reason] = micAvailability(client);
+  // aria-disabled rather than `disabled`: the button keeps keyboard focus while it is unavailable.
+  elements.micButton.setAttribute("aria-disabled", String(!enabled));
+  elements.micButton.classList.toggle("recording", client.recording);
+  elements.micButton.setAttribute("aria-pressed", String(client.recording));
+  elements.micLabel.textContent = client.recording ? ui.mic_stop : ui.mic_start;
+  if (elements.micReason.textContent !== reason) elements.micReason.textContent = reason;
+  elements.micReason.classList.toggle("blocked", !enabled);
+}
+
+// --- timer -----------------------------------------------------------------------------------
+
+function formatClock(seconds) {
+  const whole = Math.max(0, Math.ceil(seconds));
+  const minutes = Math.floor(whole / 60);
+  return `${minutes}:${String(whole % 60).padStart(2, "0")}`;
+}
+
+function remainingNow() {
+  if (!state.timerRunning) return state.remainingSeconds;
+  return state.remainingSeconds - (performance.now() - state.remainingAnchorMs) / 1000;
+}
+
+function syncTimer(remainingSeconds) {
+  if (typeof remainingSeconds !== "number") return;
+  state.remainingSeconds = remainingSeconds;
+  state.remainingAnchorMs = performance.now();
+  state.timerRunning = true;
+  renderTimer();
+}
+
+let timeUpAnnounced = false;
+function renderTimer() {
+  const remaining = remainingNow();
+  elements.timer.textContent = formatClock(remaining);
+  elements.timerBox.classList.toggle("warning", remaining <= 60);
+  if (state.timerRunning && remaining <= 0 && !timeUpAnnounced) {
+    // The server ends the interview at its deadline and sends interview_ended; we only say so.
+    timeUpAnnounced = true;
+    elements.timerBox.classList.add("ending");
+    showNotice(ui.time_up);
+  }
+}
+
+// --- avatar ----------------------------------------------------------------------------------
+
+function startAvatar(analyser) {
+  const canvas = elements.avatar;
+  const ctx2d = canvas.getContext("2d");
+  const buffer = analyser ? new Float32Array(analyser.fftSize) : null;
+  let smooth = 0;
+  const draw = (time) => {
+    const level = analyser ? analyserLevel(analyser, buffer) : 0;
+    smooth = smooth * 0.7 + level * 0.3;
+    state.playbackLevel = smooth;
+    if (smooth > debug.stats.maxPlaybackLevel) debug.stats.maxPlaybackLevel = smooth;
+    const activity = debug.client ? debug.client.activity : "listening";
+    const { width, height } = canvas;
+    const cx = width / 2;
+    const cy = height / 2;
+    ctx2d.clearRect(0, 0, width, height);
+    const styles = getComputedStyle(document.documentElement);
+    const accent = styles.getPropertyValue(`--avatar-${activity}`).trim() || "#3b82f6";
+    // Halo: grows with the voice level; breathes slowly while thinking.
+    const breathe = activity === "thinking" ? 0.06 * (1 + Math.sin(time / 300)) : 0;
+    const halo = 78 + 40 * smooth + 30 * breathe;
+    ctx2d.beginPath();
+    ctx2d.arc(cx, cy, halo, 0, Math.PI * 2);
+    ctx2d.fillStyle = `${accent}33`;
+    ctx2d.fill();
+    ctx2d.beginPath();
+    ctx2d.arc(cx, cy, 70, 0, Math.PI * 2);
+    ctx2d.fillStyle = accent;
+    ctx2d.fill();
+    // Eyes and a mouth that opens with the level.
+    ctx2d.fillStyle = "#ffffff";
+    for (const dx of [-22, 22]) {
+      ctx2d.beginPath();
+      ctx2d.arc(cx + dx, cy - 16, 7, 0, Math.PI * 2);
+      ctx2d.fill();
+    }
+    const mouthOpen = 3 + 26 * smooth;
+    ctx2d.beginPath();
+    ctx2d.ellipse(cx, cy + 24, 24, mouthOpen / 2 + 1, 0, 0, Math.PI * 2);
+    ctx2d.fill();
+    requestAnimationFrame(draw);
+  };
+  requestAnimationFrame(draw);
+}
+
+// --- audio output ----------------------------------------------------------------------------
+
+function createPlayer() {
+  let ctx = null;
+  let analyser = null;
+  try {
+    ctx = audioContext();
+    analyser = ctx.createAnalyser();
+    analyser.fftSize = 1024;
+    analyser.connect(ctx.destination);
+  } catch (error) {
+    console.warn("No Web Audio; the avatar stays still.", error);
+  }
+  let player;
+  const forceWebAudio = new URLSearchParams(window.location.search).has("webaudio");
+  if (mediaSourceSupportsMp3() && !forceWebAudio) {
+    player = new MediaSourcePlayer(elements.audio);
+    if (ctx && analyser) {
+      // The element's sound goes through the analyser to the speakers, so the avatar follows it.
+      ctx.createMediaElementSource(elements.audio).connect(analyser);
+    }
+  } else {
+    player = new WebAudioPlayer(analyser || undefined);
+  }
+  startAvatar(analyser);
+  return player;
+}
+
+// --- microphone ------------------------------------------------------------------------------
+
+async function openMicrophone() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || !window.MediaRecorder) {
+    state.micError = ui.mic_unsupported;
+    return;
+  }
+  try {
+    state.micStream = await navigator.mediaDevices.getUserMedia(MIC_CONSTRAINTS);
+    state.micError = null;
+  } catch (error) {
+    state.micError = mediaErrorReason(error);
+    showError(fill(ui.mic_denied, state.micError), { code: "microphone" });
+  }
+}
+
+function startAnswer() {
+  const client = debug.client;
+  const [enabled] = micAvailability(client);
+  if (!enabled || client.recording || !state.micStream) return;
+  try {
+    client.startRecording(state.micStream);
+  } catch (error) {
+    showError(String(error.message || error), { code: "recording" });
+    return;
+  }
+  state.stopMicMeter = attachLevelMeter(state.micStream, elements.micMeter);
+  updateMicButton();
+}
+
+async function finishAnswer() {
+  const client = debug.client;
+  if (!client.recording) return;
+  if (state.stopMicMeter) state.stopMicMeter();
+  state.stopMicMeter = null;
+  await client.stopRecording();
+  updateMicButton();
+}
+
+function toggleAnswer() {
+  if (debug.client.recording) finishAnswer();
+  else startAnswer();
+}
+
+function isTypingTarget(target) {
+  return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
+function spaceApplies(event) {
+  if (event.code !== "Space" || elements.endDialog.open || isTypingTarget(event.target)) return false;
+  // Space on another button activates that button, as usual.
+  const onOtherButton = event.target instanceof HTMLButtonElement && event.target !== elements.micButton;
+  return !onOtherButton && !elements.stage.hidden;
+}
+
+function bindMicrophoneControls() {
+  elements.micButton.addEventListener("click", (event) => {
+    if (event.detail === 0 && state.spaceHeld) return; // keyboard click synthesised by Space
+    toggleAnswer();
+  });
+  document.addEventListener("keydown", (event) => {
+    if (!spaceApplies(event)) return;
+    event.preventDefault();
+    if (event.repeat || state.spaceHeld) return;
+    state.spaceHeld = true;
+    if (!debug.client.recording) startAnswer();
+  });
+  document.addEventListener("keyup", (event) => {
+    if (event.code !== "Space" || !state.spaceHeld) return;
+    event.preventDefault();
+    state.spaceHeld = false;
+    finishAnswer();
+  });
+  window.addEventListener("blur", () => {
+    if (state.spaceHeld) {
+      state.spaceHeld = false;
+      finishAnswer();
+    }
+  });
+}
+
+// --- camera ----------------------------------------------------------------------------------
+
+async function toggleCamera() {
+  if (state.cameraStream) {
+    state.cameraStream.getTracks().forEach((track) => track.stop());
+    state.cameraStream = null;
+    elements.cameraVideo.srcObject = null;
+    elements.pip.hidden = true;
+    elements.cameraButton.setAttribute("aria-pressed", "false");
+    elements.cameraButton.textContent = ui.camera_on;
+    return;
+  }
+  try {
+    state.cameraStream = await navigator.mediaDevices.getUserMedia({
+      video: { width: { ideal: 320 }, height: { ideal: 240 }, facingMode: "user" },
+      audio: false,
+    });
+  } catch (error) {
+    elements.cameraStatus.textContent = fill(ui.camera_denied, mediaErrorReason(error));
+    return;
+  }
+  elements.cameraStatus.textContent = "";
+  elements.cameraVideo.srcObject = state.cameraStream;
+  elements.pip.hidden = false;
+  elements.cameraButton.setAttribute("aria-pressed", "true");
+  elements.cameraButton.textContent = ui.camera_off;
+}
+
+// --- ending ----------------------------------------------------------------------------------
+
+function whenPlayerIdle(player, maxWaitMs) {
+  return new Promise((resolve) => {
+    if (!player || player.isIdle()) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(resolve, maxWaitMs);
+    player.on("idle", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+async function goToDonePage() {
+  if (state.leaving) return;
+  state.leaving = true;
+  state.ending = true;
+  updateMicButton();
+  // Let the interviewer finish a closing sentence that is already playing.
+  await whenPlayerIdle(debug.player, 8000);
+  window.location.assign(config.doneUrl);
+}
+
+function askToEnd() {
+  if (state.ending) return;
+  elements.endDialog.returnValue = "";
+  elements.endDialog.showModal();
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+
+function wireClient(client, player) {
+  client.on("connection", ({ state: connectionState, code }) => {
+    renderConnection(connectionState);
+    if (connectionState === Connection.ENDED && !client.ended && !state.ending) {
+      if (code === 4409) {
+        goToDonePage();
+      } else if (code === 4001 && !debug.stats.errors.some((error) => error.fatal)) {
+        showError(ui.replaced, { fatal: true, code: "replaced" });
+      }
+    }
+  });
+  client.on("activity", ({ state: activity }) => renderActivity(activity));
+  client.on("recording", () => updateMicButton());
+  client.on("session_state", (message) => {
+    debug.stats.sessionStates += 1;
+    // Audio of a turn cut off by the reconnect will not continue: play what arrived, then finish.
+    if (message.resumed) player.endOpenTurns();
+    renderHistory(Array.isArray(message.history) ? message.history : []);
+    syncTimer(message.remaining_seconds);
+    if (message.resumed) showNotice(ui.resumed);
+    if (message.status && message.status !== "in_progress" && message.status !== "invited") goToDonePage();
+  });
+  client.on("user_transcript", (message) => {
+    const final = message.final !== false;
+    upsertEntry(message.turn, "candidate", message.text || "", { final });
+    elements.subtitleUser.textContent = message.text || "";
+  });
+  client.on("ai_transcript", (message) => {
+    debug.stats.aiTextChunks[message.turn] = (debug.stats.aiTextChunks[message.turn] || 0) + 1;
+    const entry = upsertEntry(message.turn, "interviewer", message.text || "", { append: true });
+    elements.subtitleAi.textContent = entry.text;
+  });
+  client.on("ai_audio_chunk", (message) => {
+    if (!message.data) return;
+    debug.stats.aiAudioChunks[message.turn] = (debug.stats.aiAudioChunks[message.turn] || 0) + 1;
+    player.appendChunk(message.turn, base64ToBytes(message.data));
+  });
+  client.on("ai_audio_end", (message) => player.endTurn(message.turn));
+  client.on("interview_ended", (message) => {
+    if (Array.isArray(message.history)) renderHistory(message.history);
+    showNotice(ui.ending);
+    goToDonePage();
+  });
+  client.on("error", (error) => {
+    const text = error.code === "reconnect_failed" ? ui.reconnect_failed : error.message;
+    showError(text, { fatal: error.fatal, code: error.code });
+    if (!error.fatal && player.isIdle() && client.activity !== Activity.LISTENING) client.setActivity(Activity.LISTENING);
+  });
+
+  player.on("started", ({ turn }) => {
+    debug.stats.playbackStarted.push(turn);
+    client.reportPlayback(turn, "started");
+    client.setActivity(Activity.SPEAKING);
+  });
+  player.on("ended", ({ turn }) => {
+    debug.stats.playbackEnded.push(turn);
+    client.reportPlayback(turn, "ended");
+    if (player.isIdle() && client.activity === Activity.SPEAKING) client.setActivity(Activity.LISTENING);
+  });
+  player.on("autoplay_blocked", () => {
+    showNotice(ui.no_audio_autoplay);
+    document.addEventListener("click", () => player.unlock(), { once: true });
+  });
+  player.on("error", ({ message }) => showError(message, { code: "playback" }));
+}
+
+async function join() {
+  elements.joinButton.disabled = true;
+  // Everything that needs a user gesture happens here: the AudioContext and the media element.
+  const player = createPlayer();
+  player.unlock();
+  debug.player = player;
+  const client = new StreamingInterviewClient({ token: config.token, url: interviewSocketUrl(config.token) });
+  debug.client = client;
+  wireClient(client, player);
+  elements.join.hidden = true;
+  elements.stage.hidden = false;
+  renderConnection(Connection.CONNECTING);
+  renderActivity(client.activity);
+  await openMicrophone();
+  updateMicButton();
+  client.connect().catch(() => {
+    // Reconnection is scheduled by the client; the indicator already says so.
+  });
+  elements.micButton.focus();
+}
+
+function init() {
+  renderTimer();
+  setInterval(renderTimer, 250);
+  bindMicrophoneControls();
+  elements.joinButton.addEventListener("click", join);
+  elements.cameraButton.addEventListener("click", toggleCamera);
+  elements.endButton.addEventListener("click", askToEnd);
+  elements.endDialog.addEventListener("close", () => {
+    if (elements.endDialog.returnValue !== "confirm") return;
+    state.ending = true;
+    updateMicButton();
+    if (debug.player) debug.player.stop();
+    if (!debug.client || !debug.client.endInterview()) {
+      // Not connected: the server cannot be told now; the link still resumes later.
+      state.ending = false;
+      showError(ui.mic_disabled_offline, { code: "offline" });
+      updateMicButton();
+      return;
+    }
+    showNotice(ui.ending);
+  });
+  window.addEventListener("pagehide", () => {
+    if (debug.client) debug.client.close();
+  });
+}
+
+init();

@@ -1,0 +1,98 @@
+"""Browser tests: a real daphne subprocess on the fake providers, and headless Debian Chromium."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.elevenlabs_server import FakeElevenLabs
+from tests.fakes.env import cloud_env
+from tests.fakes.openai_server import FakeOpenAI
+from tests.live import LiveServer, live_server
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+SERVER_START_TIMEOUT_S = 30.0
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def write_speech_wav(path: Path, text: str) -> Path:
+    """The fake microphone's input: spoken text from espeak-ng, or a voice-like tone without it."""
+    espeak = shutil.which("espeak-ng") or shutil.which("espeak")
+    if espeak:
+        subprocess.run([espeak, "-w", str(path), "-s", "150", text], check=True, capture_output=True, timeout=30)
+        return path
+    rate = 16000
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        samples = (
+            int(8000 * math.sin(2 * math.pi * 180 * n / rate) * (0.6 + 0.4 * math.sin(2 * math.pi * 3 * n / rate)))
+            for n in range(rate * 3)
+        )
+        out.writeframes(b"".join(struct.pack("<h", sample) for sample in samples))
+    return path
+
+
+@pytest.fixture
+def daphne_server(tmp_path: Path, fake_openai: FakeOpenAI, fake_elevenlabs: FakeElevenLabs) -> Iterator[LiveServer]:
+    """daphne serving the project on a free port, with its own SQLite database and the fake providers."""
+    with live_server(data_dir=tmp_path / "data", env=cloud_env(fake_openai, fake_elevenlabs)) as server:
+        yield server
+
+
+@pytest.fixture
+def speech_wav(tmp_path: Path) -> Path:
+    return write_speech_wav(tmp_path / "answer.wav", "I built a payments service in Go, and it handled many requests.")
+
+
+@pytest.fixture
+def browser_context(speech_wav: Path) -> Iterator[object]:
+    """A Chromium context whose microphone plays `speech_wav` and whose camera is a test pattern."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={speech_wav}"],
+        )
+        context = browser.new_context(viewport={"width": 1100, "height": 820}, locale="en-US")
+        context.grant_permissions(["microphone", "camera"])
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
