@@ -173,3 +173,68 @@ class Turn(models.Model):
         if self.first_audio_sent_ms is None or self.provider_floor_ms is None:
             return None
         return self.first_audio_sent_ms - self.provider_floor_ms
+
+
+class Evaluation(models.Model):
+    """The rubric evaluation of one interview, produced in the background after it ends."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    class Evaluator(models.TextChoices):
+        LLM = "llm", "Language model"
+        HEURISTIC = "heuristic", "Offline heuristic evaluator"
+
+    class Recommendation(models.TextChoices):
+        STRONG_YES = "strong_yes", "Strong yes"
+        YES = "yes", "Yes"
+        LEAN_NO = "lean_no", "Lean no"
+        NO = "no", "No"
+
+    interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="evaluation")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    evaluator = models.CharField(max_length=16, choices=Evaluator.choices, blank=True)
+    model_name = models.CharField(max_length=120, blank=True)
+    rubric_version = models.PositiveIntegerField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True, max_length=2_000)
+    summary = models.TextField(blank=True)
+    strengths = models.JSONField(default=list, blank=True)
+    concerns = models.JSONField(default=list, blank=True)
+    recommendation = models.CharField(max_length=16, choices=Recommendation.choices, blank=True)
+    overall_score = models.FloatField(
+        null=True, blank=True, help_text="Weighted mean of the criterion scores, as a percentage of the scale."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Evaluation of interview {self.interview_id} ({self.status})"
+
+
+class CriterionScore(models.Model):
+    """One rubric criterion's score, with the candidate's words that support it."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="scores")
+    position = models.PositiveIntegerField(default=0)
+    criterion = models.CharField(max_length=120)
+    weight = models.FloatField(default=1.0)
+    score = models.PositiveSmallIntegerField()
+    scale_max = models.PositiveSmallIntegerField()
+    # [{"quote": str, "verified": bool}]: verified = found in the candidate's own words.
+    evidence = models.JSONField(default=list, blank=True)
+    rationale = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}: {self.score}/{self.scale_max}"
+
+    @property
+    def verified_evidence(self) -> list[str]:
+        return [item["quote"] for item in self.evidence if item.get("verified")]

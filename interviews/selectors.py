@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 
 from interviews.events import HistoryItem, SessionSnapshot
 from interviews.exceptions import InterviewError
-from interviews.models import Interview, InterviewTemplate, Turn
+from interviews.models import CriterionScore, Evaluation, Interview, InterviewTemplate, Turn
 from interviews.providers.base import Criterion, InterviewContext, PlannedQuestion
 
 
@@ -92,3 +92,33 @@ def interview_snapshot(*, interview_id: int) -> SessionSnapshot:
 
 def interview_list_in_progress() -> QuerySet[Interview]:
     return Interview.objects.select_related("template").filter(status=Interview.Status.IN_PROGRESS)
+
+
+def interview_get_for_review(*, interview_id: int) -> Interview:
+    """An interview with everything a recruiter's review or export shows, in a fixed number of queries."""
+    interview = (
+        Interview.objects.select_related("template")
+        .prefetch_related(
+            Prefetch("turns", queryset=Turn.objects.order_by("index")),
+            Prefetch("template__questions"),
+            Prefetch("template__criteria"),
+        )
+        .filter(pk=interview_id)
+        .first()
+    )
+    if interview is None:
+        raise InterviewError(f"No interview with id {interview_id}.", code="not_found")
+    evaluation = (
+        Evaluation.objects.filter(interview_id=interview_id)
+        .prefetch_related(Prefetch("scores", queryset=CriterionScore.objects.order_by("position", "id")))
+        .first()
+    )
+    interview.review_evaluation = evaluation  # type: ignore[attr-defined]
+    return interview
+
+
+def interview_evaluation(*, interview: Interview) -> Evaluation | None:
+    """The interview's evaluation or None (a reverse one-to-one raises when it is missing)."""
+    if hasattr(interview, "review_evaluation"):
+        return interview.review_evaluation
+    return Evaluation.objects.filter(interview_id=interview.pk).first()

@@ -78,9 +78,14 @@ def interview_claim_greeting(*, interview_id: int) -> bool:
 
 
 def interview_finish(*, interview_id: int, reason: str, status: str = Interview.Status.COMPLETED) -> None:
-    Interview.objects.filter(pk=interview_id, status__in=Interview.OPEN_STATUSES).update(
+    ended = Interview.objects.filter(pk=interview_id, status__in=Interview.OPEN_STATUSES).update(
         status=status, end_reason=reason[:32], ended_at=timezone.now()
     )
+    if ended:
+        from interviews.evaluation import evaluation_schedule
+
+        # A daemon thread after commit: the rubric evaluation never runs on the interview's event loop.
+        evaluation_schedule(interview_id=interview_id)
 
 
 def interview_sweep(*, abandon_after: timedelta, now: datetime | None = None) -> dict[str, int]:
@@ -183,3 +188,4 @@ class InterviewStore:
         await database_sync_to_async(turn_playback_started)(
             interview_id=interview_id, index=index, latency_ms=latency_ms
         )
+
