@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import statistics
+import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -620,9 +621,20 @@ def evaluation_start(*, interview_id: int) -> threading.Thread:
     return thread
 
 
+def auto_evaluate() -> bool:
+    """Whether an interview's end starts its evaluation (settings.INTERVIEW_EVALUATE_ON_FINISH)."""
+    configured = getattr(settings, "INTERVIEW_EVALUATE_ON_FINISH", None)
+    if configured is not None:
+        return bool(configured)
+    # Unset: on, except inside a test run, where the thread would outlive the test that ended the
+    # interview and call the session's shared fake servers during the next test. Tests that want it
+    # set INTERVIEW_EVALUATE_ON_FINISH = True.
+    return "pytest" not in sys.modules
+
+
 def evaluation_schedule(*, interview_id: int) -> None:
     """Evaluate in a daemon thread once the current transaction commits (called when an interview ends)."""
-    if not getattr(settings, "INTERVIEW_EVALUATE_ON_FINISH", True):
+    if not auto_evaluate():
         return
     transaction.on_commit(lambda: evaluation_start(interview_id=interview_id))
 

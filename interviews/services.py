@@ -189,3 +189,34 @@ class InterviewStore:
             interview_id=interview_id, index=index, latency_ms=latency_ms
         )
 
+
+def interview_purge_recordings(
+    *, ended_before: datetime, transcripts: bool = False, dry_run: bool = False
+) -> dict[str, int]:
+    """Retention: delete the turn audio (and optionally the words) of interviews that ended before a time.
+
+    With `transcripts`, turn texts and the evaluation's quoted evidence are cleared too (they are the
+    candidate's words); scores, summaries and timings stay. `dry_run` counts without changing anything.
+    """
+    from interviews.models import CriterionScore
+
+    interviews = Interview.objects.filter(ended_at__isnull=False, ended_at__lt=ended_before)
+    with_audio = Turn.objects.filter(interview__in=interviews).exclude(audio="")
+    counts = {
+        "interviews": interviews.count(),
+        "audio_files": with_audio.count(),
+        "audio_bytes": 0,
+        "texts": Turn.objects.filter(interview__in=interviews).exclude(text="").count() if transcripts else 0,
+    }
+    for turn in with_audio.only("id", "audio"):
+        try:
+            counts["audio_bytes"] += turn.audio.size
+        except OSError:
+            pass  # already gone from storage; the row is still cleared below
+        if not dry_run:
+            turn.audio.delete(save=False)
+            Turn.objects.filter(pk=turn.pk).update(audio="", audio_mime="")
+    if transcripts and not dry_run:
+        Turn.objects.filter(interview__in=interviews).exclude(text="").update(text="")
+        CriterionScore.objects.filter(evaluation__interview__in=interviews).update(evidence=[])
+    return counts

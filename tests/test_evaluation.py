@@ -202,6 +202,7 @@ def test_longer_more_specific_answers_score_higher_with_the_heuristic(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_finishing_an_interview_evaluates_it_in_a_background_thread(settings):
+    settings.INTERVIEW_EVALUATE_ON_FINISH = True
     settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
     interview = make_interview(status=Interview.Status.IN_PROGRESS)
     add_conversation(interview, audio=False)
