@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from interviews.audio import AudioDecodeError, decode_to_pcm
 from interviews.chunker import ClauseChunker, EndMarkerFilter
 from interviews.events import HistoryItem, SessionSnapshot, TurnRecord, TurnTimings
 from interviews.prompts import build_messages, phrase
@@ -32,6 +33,7 @@ from interviews.protocol import (
 )
 from interviews.providers.base import Message, ProviderError, TranscriptionStream, Voice
 from interviews.providers.registry import Providers
+from interviews.turn_taking import Listener, ListenerEvent, is_echo, pcm_to_wav
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _is_echo_of(mic_pcm: Any, interviewer_mp3: bytes) -> bool:
+    return is_echo(mic_pcm, decode_to_pcm(interviewer_mp3))
+
+
 @dataclass
 class _Answer:
     """The candidate's answer while it is being spoken."""
@@ -92,6 +98,20 @@ class _Answer:
     feeder: asyncio.Task[None] | None = None
     chunks: asyncio.Queue[bytes | None] | None = None
     discarding: bool = False  # over a limit: drop the rest until the answer ends
+
+
+@dataclass
+class _Utterance:
+    """Hands-free: the candidate's speech since the listener heard it start."""
+
+    started_at: datetime
+    overlapping: bool  # began while the interviewer was speaking: must prove it is a barge-in
+    stream: TranscriptionStream | None = None
+    confirmed: bool = False
+
+
+# Interviewer audio is MP3 at 64 kbit/s from every provider we configure (see providers).
+MP3_BYTES_PER_S = 8000
 
 
 @dataclass
@@ -111,7 +131,9 @@ class _Speech:
     tts_first_byte_at: float | None = None
     first_audio_sent_at: float | None = None
     playback_started_ms: float | None = None
+    playback_started_at: float | None = None
     ended_by_plan: bool = False
+    clause_audio: list[tuple[str, int]] = field(default_factory=list)  # (clause, MP3 bytes sent)
     failed: bool = False  # the language model failed before or while speaking
     tts_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -156,6 +178,13 @@ class Conversation:
         self._writer: asyncio.Task[None] | None = None
         # Recent interviewer turns' reference clocks, for playback reports that come after the turn.
         self._references: dict[int, float] = {}
+        self._closing = False
+        # Hands-free: the listener splits the continuous recording into utterances.
+        self.hands_free = snapshot.hands_free
+        self._listener: Listener | None = None
+        self._utterance: _Utterance | None = None
+        self._audible_until = 0.0  # clock value until which the client is probably still playing
+        self._last_interviewer_audio = b""
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -182,6 +211,8 @@ class Conversation:
         self._cancel_gap_timer()
         await self._save_unfinished_answer("connection closed before the answer ended")
         await self._cancel_tasks()
+        if self._listener is not None:
+            await asyncio.to_thread(self._listener.close)
         self._write(lambda: self.store.touch(self.interview_id))  # "abandoned" counts from now
         await self._drain_writes()
         if self._writer is not None:
@@ -218,6 +249,9 @@ class Conversation:
     # --- the candidate's answer ---------------------------------------------------------------
 
     async def _on_audio(self, data: bytes) -> None:
+        if self.hands_free:
+            await self._on_stream_audio(data)
+            return
         answer = self._answer
         if answer is None:
             mime = sniff_audio_mime(data[:16])
@@ -306,6 +340,20 @@ class Conversation:
             self._spawn(self._locked(self._answer_turn(answer, index, reference)))
 
     async def _save_unfinished_answer(self, reason: str) -> None:
+        if self._utterance is not None and self._listener is not None:
+            utterance, self._utterance = self._utterance, None
+            pcm = self._listener.current_pcm()
+            self._listener.drop_utterance()
+            if utterance.stream is not None:
+                await utterance.stream.aclose()
+            if not utterance.overlapping or utterance.confirmed:
+                self._answer = _Answer(
+                    started_at=utterance.started_at,
+                    started_clock=self.clock(),
+                    audio=bytearray(pcm_to_wav(pcm)),
+                    stream=None,
+                    mime="audio/wav",
+                )
         answer, self._answer = self._answer, None
         if answer is None or not answer.audio:
             return
@@ -321,8 +369,9 @@ class Conversation:
         audio = bytes(answer.audio)
         timings = TurnTimings()
         try:
-            if answer.stream is not None and answer.feeder is not None:
-                await answer.feeder
+            if answer.stream is not None:
+                if answer.feeder is not None:
+                    await answer.feeder
                 text = await answer.stream.finish()
             else:
                 text = await self.providers.stt.transcribe(audio, language=self.language, mime=answer.mime)
@@ -398,7 +447,7 @@ class Conversation:
             index=self._claim_index(), reference=reference, started_at=_now(), text=[], audio=[], timings=timings
         )
         self._speaking_task = asyncio.current_task()
-        clauses: asyncio.Queue[asyncio.Queue[Any] | BaseException | None] = asyncio.Queue()
+        clauses: asyncio.Queue[tuple[str, asyncio.Queue[Any]] | BaseException | None] = asyncio.Queue()
         producer = asyncio.create_task(self._produce(source, speech, clauses))
         interrupted = False
         try:
@@ -409,7 +458,8 @@ class Conversation:
                     logger.warning("llm failed", extra={"interview_id": self.interview_id, "reason": str(item)})
                     await self.send(error_frame(ErrorCode.LLM_FAILED, "The interviewer had a technical problem."))
                     break
-                audio_queue = item
+                clause, audio_queue = item
+                speech.clause_audio.append((clause, 0))
                 while (piece := await audio_queue.get()) is not None:
                     if isinstance(piece, ProviderError):
                         await self.send(
@@ -420,6 +470,8 @@ class Conversation:
                     if speech.first_audio_sent_at is None:
                         speech.first_audio_sent_at = self.clock()
                     speech.audio.append(piece)
+                    speech.clause_audio[-1] = (clause, speech.clause_audio[-1][1] + len(piece))
+                    self._audible_until = max(self._audible_until, self._playback_end_estimate(speech))
                     seq += 1
             await self.send({"type": "ai_audio_end", "turn": speech.index})
         except asyncio.CancelledError:
@@ -432,7 +484,12 @@ class Conversation:
             self._speech = None
             self._speaking_task = None
             said = "".join(speech.text).strip()
-            if said or speech.audio:
+            generated = bool(said or speech.audio)
+            if interrupted:
+                # Stored as heard: a barge-in before any sound keeps an empty, interrupted turn.
+                said = self._played_text(speech)
+                self._audible_until = 0.0
+            if generated:
                 self._complete_speech(speech, said, greeting=greeting, interrupted=interrupted)
             elif not speech.failed and not interrupted:
                 logger.warning("interviewer said nothing", extra={"interview_id": self.interview_id})
@@ -443,7 +500,7 @@ class Conversation:
         self,
         source: Callable[[], Any],
         speech: _Speech,
-        clauses: asyncio.Queue[asyncio.Queue[Any] | BaseException | None],
+        clauses: asyncio.Queue[tuple[str, asyncio.Queue[Any]] | BaseException | None],
     ) -> None:
         """LLM pieces -> subtitles now, and clauses -> TTS as soon as each is complete."""
         chunker, marker = ClauseChunker(), EndMarkerFilter()
@@ -454,7 +511,7 @@ class Conversation:
                 speech.first_clause_at = self.clock()
             audio_queue: asyncio.Queue[Any] = asyncio.Queue()
             speech.tts_tasks.append(asyncio.create_task(self._synthesize(clause, audio_queue, limiter, speech)))
-            clauses.put_nowait(audio_queue)
+            clauses.put_nowait((clause, audio_queue))
 
         try:
             speech.llm_requested_at = self.clock()
@@ -513,6 +570,7 @@ class Conversation:
             )
             timings.provider_floor_ms = round((timings.transcript_ms or 0.0) + llm_ms + tts_ms, 1)
         self._remember(HistoryItem(turn=speech.index, speaker=INTERVIEWER, text=text))
+        self._last_interviewer_audio = b"".join(speech.audio)
         record = self._record(
             speech.index,
             INTERVIEWER,
@@ -531,8 +589,9 @@ class Conversation:
         logger.info("turn timings %s", " ".join(f"{k}={v}" for k, v in fields.items()), extra=fields)
 
     async def _interrupt(self) -> None:
+        """Stop the interviewer now: cancel the provider streams and tell the client to flush."""
         task = self._speaking_task
-        if task is not None and not task.done():
+        if task is not None and not task.done() and not self._closing:
             index = self._speech.index if self._speech else None
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -540,14 +599,138 @@ class Conversation:
             await self.send({"type": "ai_audio_end", "turn": index, "interrupted": True})
 
     async def _on_playback(self, message: Playback) -> None:
-        if message.event != "started":
+        if message.event == "ended":
+            if self._speech is None or self._speech.index != message.turn:
+                self._audible_until = 0.0  # the client has played everything
             return
         speech = self._speech
         if speech is not None and speech.index == message.turn:
-            speech.playback_started_ms = _ms(speech.reference, self.clock())
+            speech.playback_started_at = self.clock()
+            speech.playback_started_ms = _ms(speech.reference, speech.playback_started_at)
+            self._audible_until = self._playback_end_estimate(speech)
         elif (reference := self._references.get(message.turn)) is not None:
             latency_ms = _ms(reference, self.clock()) or 0.0
             self._write(lambda: self.store.playback_started(self.interview_id, message.turn, latency_ms))
+
+    # --- hands-free: the continuous recording ------------------------------------------------
+
+    async def _on_stream_audio(self, data: bytes) -> None:
+        """Feed the listener; speech start, barge-in and end of answer come out as events."""
+        if self._listener is None:
+            if sniff_audio_mime(data[:16]) is None:
+                await self.send(error_frame(ErrorCode.BAD_AUDIO, "The microphone stream is not audio we can use."))
+                return
+            self._listener = Listener(language=self.language)
+        listener = self._listener
+        try:
+            events, added = await asyncio.to_thread(listener.feed, data)
+        except AudioDecodeError:
+            await asyncio.to_thread(listener.close)
+            self._listener, self._utterance = None, None
+            await self.send(error_frame(ErrorCode.BAD_AUDIO, "The microphone stream could not be decoded."))
+            return
+        for event in events:
+            if event.kind == "start":
+                await self._on_speech_start()
+        utterance = self._utterance
+        if utterance is not None and utterance.stream is not None and len(added):
+            partial = await self._feed_pcm(utterance.stream, added)
+            if partial:
+                listener.partial = partial
+                await self.send({"type": "user_transcript", "text": partial, "turn": self._next_index, "final": False})
+        for event in events:
+            if event.kind == "barge_in":
+                await self._on_barge_in(event)
+            elif event.kind == "end":
+                await self._on_speech_end(event)
+
+    def _interviewer_busy(self) -> bool:
+        """Speaking, about to speak, or still playing in the browser."""
+        speaking = self._speaking_task is not None and not self._speaking_task.done()
+        return speaking or self.clock() < self._audible_until
+
+    async def _on_speech_start(self) -> None:
+        overlapping = self._interviewer_busy()
+        self._utterance = _Utterance(started_at=_now(), overlapping=overlapping)
+        if not overlapping:
+            self._utterance.stream = self._open_pcm_stream()
+        # The client lowers the interviewer's volume at once; barge-in or "ignored" follows.
+        await self.send({"type": "speech_started", "overlapping": overlapping})
+
+    async def _on_barge_in(self, event: ListenerEvent) -> None:
+        utterance = self._utterance
+        if utterance is None or not utterance.overlapping or utterance.confirmed:
+            return
+        current = b"".join(self._speech.audio) if self._speech is not None else b""
+        reference = self._last_interviewer_audio + current
+        if reference and event.pcm is not None:
+            echo = await asyncio.to_thread(_is_echo_of, event.pcm, reference)
+            if echo:
+                # The interviewer's own voice leaking into the microphone: not the candidate.
+                assert self._listener is not None
+                self._listener.drop_utterance()
+                self._utterance = None
+                await self.send({"type": "speech_ended", "ignored": True, "reason": "echo"})
+                return
+        utterance.confirmed = True
+        await self._interrupt()
+        utterance.stream = self._open_pcm_stream()
+        if utterance.stream is not None and event.pcm is not None:
+            await self._feed_pcm(utterance.stream, event.pcm)
+
+    async def _on_speech_end(self, event: ListenerEvent) -> None:
+        utterance, self._utterance = self._utterance, None
+        if utterance is None:
+            return
+        if utterance.overlapping and not utterance.confirmed:
+            # Too short to be a barge-in ("mm-hm", a cough): neither an interruption nor an answer.
+            await self.send({"type": "speech_ended", "ignored": True, "reason": "backchannel"})
+            return
+        await self.send({"type": "speech_ended", "ignored": False})
+        assert event.pcm is not None
+        answer = _Answer(
+            started_at=utterance.started_at,
+            started_clock=self.clock(),
+            audio=bytearray(pcm_to_wav(event.pcm)),
+            stream=utterance.stream,
+            mime="audio/wav",
+        )
+        self._answer = answer
+        self._end_answer()
+
+    def _open_pcm_stream(self) -> TranscriptionStream | None:
+        stream = self.providers.stt.open_stream(language=self.language)
+        if stream is not None and not hasattr(stream, "feed_pcm"):
+            return None  # this engine cannot take decoded audio: transcribe the utterance at its end
+        return stream
+
+    async def _feed_pcm(self, stream: TranscriptionStream, pcm: Any) -> str | None:
+        try:
+            return await stream.feed_pcm(pcm)  # type: ignore[attr-defined]
+        except ProviderError:
+            return None  # the final transcription reports it
+
+    def _playback_end_estimate(self, speech: _Speech) -> float:
+        started = speech.playback_started_at or speech.first_audio_sent_at or self.clock()
+        return started + sum(len(piece) for piece in speech.audio) / MP3_BYTES_PER_S + 0.3
+
+    def _played_text(self, speech: _Speech) -> str:
+        """The part of an interrupted turn the candidate actually heard (by audio duration per clause)."""
+        started = speech.playback_started_at or speech.first_audio_sent_at
+        if started is None:
+            return ""
+        played_bytes = (self.clock() - started) * MP3_BYTES_PER_S
+        heard: list[str] = []
+        for clause, size in speech.clause_audio:
+            if played_bytes <= 0:
+                break
+            if played_bytes >= size:
+                heard.append(clause)
+            else:
+                words = clause.split()
+                heard.append(" ".join(words[: max(1, round(len(words) * played_bytes / size))]) + "…")
+            played_bytes -= size
+        return " ".join(heard)
 
     # --- the end ------------------------------------------------------------------------------
 
@@ -568,6 +751,7 @@ class Conversation:
             if self.ended:
                 return
             await self._save_unfinished_answer("time limit reached during the answer")
+            self._closing = True  # the goodbye is not interrupted
             await self._reply(reference=self.clock(), timings=TurnTimings(), closing=True)
             if not self.ended:
                 await self._finish("time_limit")
@@ -629,8 +813,7 @@ class Conversation:
             "remaining_seconds": self._remaining_seconds(),
             "history": [item.as_wire() for item in self.history],
             "language": self.language,
-            # Hands-free (server-side turn detection) is not built yet: every client pushes to talk.
-            "mode": "push_to_talk",
+            "mode": "hands_free" if self.hands_free else "push_to_talk",
             "next_turn": self._next_index,
         }
 

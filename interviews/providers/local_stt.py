@@ -261,6 +261,17 @@ class LocalTranscriptionStream:
         if self._closed:
             raise ProviderError("stt", "feed() on a closed transcription stream", retryable=False)
         await self._decode(self._decoder.feed, audio)
+        return self._after_new_audio()
+
+    async def feed_pcm(self, pcm: np.ndarray) -> str | None:
+        """Like feed(), for audio the caller already decoded to 16 kHz mono (hands-free listening)."""
+        if self._closed:
+            raise ProviderError("stt", "feed_pcm() on a closed transcription stream", retryable=False)
+        if len(pcm):
+            self._pcm = np.concatenate([self._pcm, pcm.astype(np.float32, copy=False)])
+        return self._after_new_audio()
+
+    def _after_new_audio(self) -> str | None:
         partial: str | None = None
         if self._pass_task is not None and self._pass_task.done():
             task, self._pass_task = self._pass_task, None

@@ -84,11 +84,14 @@ class FakeElevenLabs(FakeServer):
     first_byte_delay_s: float
     per_chunk_delay_s: float
     chunk_bytes: int
+    # Real speech to send instead of the generated tone (MP3 bytes), e.g. for echo tests.
+    speech_mp3: bytes | None
 
     def _reset_config(self) -> None:
         self.first_byte_delay_s = 0.0
         self.per_chunk_delay_s = 0.0
         self.chunk_bytes = DEFAULT_CHUNK_BYTES
+        self.speech_mp3 = None
 
     def cut_stream_next(self, after_chunks: int = 0, count: int = 1) -> None:
         """Close the next `count` TTS responses after `after_chunks` audio chunks."""
@@ -151,6 +154,9 @@ class FakeElevenLabs(FakeServer):
     def _render(self, text: str, output_format: str) -> tuple[str, list[bytes]]:
         """Audio for `text` in an ElevenLabs output format, split into chunks."""
         codec, _, rest = output_format.partition("_")
+        if self.speech_mp3 is not None and codec == "mp3":
+            size = max(int(self.chunk_bytes), 1)
+            return "audio/mpeg", [self.speech_mp3[i : i + size] for i in range(0, len(self.speech_mp3), size)]
         duration_ms = round(speech_duration_s(text) * 100) * 10
         chunk_bytes = max(int(self.chunk_bytes), 1)
         try:

