@@ -213,6 +213,8 @@ INTERVIEW_PROVIDERS = {
     "llm": _providers("llm", "LLM_PROVIDER"),
     "tts": _providers("tts", "TTS_PROVIDER"),
 }
+# Evaluate each interview against its rubric in the background when it ends.
+INTERVIEW_EVALUATE_ON_FINISH = env_bool("INTERVIEW_EVALUATE_ON_FINISH", True)
 # Load and warm local models when the server starts, so the first candidate does not pay for it.
 WARM_PROVIDERS = env_bool("WARM_PROVIDERS", True)
 

@@ -10,7 +10,6 @@ import asyncio
 import logging
 import re
 import statistics
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
@@ -622,14 +621,8 @@ def evaluation_start(*, interview_id: int) -> threading.Thread:
 
 
 def auto_evaluate() -> bool:
-    """Whether an interview's end starts its evaluation (settings.INTERVIEW_EVALUATE_ON_FINISH)."""
-    configured = getattr(settings, "INTERVIEW_EVALUATE_ON_FINISH", None)
-    if configured is not None:
-        return bool(configured)
-    # Unset: on, except inside a test run, where the thread would outlive the test that ended the
-    # interview and call the session's shared fake servers during the next test. Tests that want it
-    # set INTERVIEW_EVALUATE_ON_FINISH = True.
-    return "pytest" not in sys.modules
+    """Whether an interview's end starts its evaluation (INTERVIEW_EVALUATE_ON_FINISH, on by default)."""
+    return bool(settings.INTERVIEW_EVALUATE_ON_FINISH)
 
 
 def evaluation_schedule(*, interview_id: int) -> None:

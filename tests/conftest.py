@@ -18,6 +18,12 @@ def _media_root(settings: Any, tmp_path: Path) -> Path:
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def _no_background_evaluation(settings: Any) -> None:
+    """An evaluation thread would outlive its test and talk to the next test's fakes; tests opt in."""
+    settings.INTERVIEW_EVALUATE_ON_FINISH = False
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
     from django.db import connections

@@ -45,6 +45,7 @@ class LiveServer:
             "PUBLIC_BASE_URL": self.url,
             "PORT": str(self.port),
             "WARM_PROVIDERS": "0",
+            "INTERVIEW_EVALUATE_ON_FINISH": "0",  # its thread would call the shared fakes in later tests
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }

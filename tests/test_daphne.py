@@ -109,12 +109,7 @@ async def test_a_killed_server_resumes_the_same_interview_from_the_last_complete
         reply = await frames_until(ws, "ai_audio_end")
         assert "You said" in text(reply)  # the stored answer is answered, not lost and not repeated
         assert 0 < state["remaining_seconds"] < 20 * 60
-    database = sqlite3.connect(server.data_dir / "db.sqlite3")
-    rows = database.execute(
-        "SELECT t.speaker, t.text, t.is_greeting FROM interviews_turn t JOIN interviews_interview i "
-        'ON t.interview_id = i.id WHERE i.invite_token = ? ORDER BY t."index"',
-        (interview["token"],),
-    ).fetchall()
-    assert [r[0] for r in rows] == ["interviewer", "candidate", "interviewer"]
+    rows = await stored_turns(server, interview["token"], count=3)
+    assert [r[0] for r in rows] == ["interviewer", "candidate", "interviewer"], server.log()[-3000:]
     assert sum(r[2] for r in rows) == 1  # one greeting
     assert rows[1][1] == "I built a payments service in Go."
