@@ -425,8 +425,9 @@ class Conversation:
             return self.providers.llm.stream(messages, context=context)
 
         speech = await self._speak(source, reference=reference, timings=timings, greeting=greeting)
-        if speech.failed and not speech.text:
-            # Nothing was said: tell the candidate in voice too (fixed words need no language model).
+        if speech.failed:
+            # Tell the candidate in voice too (fixed words need no language model), also after a
+            # reply that broke off midway.
             await self._say(phrase(self.language, "closing_fallback" if closing else "technical_problem"))
         if closing or speech.ended_by_plan:
             await self._finish("time_limit" if closing else "plan_complete")

@@ -220,3 +220,23 @@ def test_sweep_expires_links_and_abandons_interviews_nobody_came_back_to(db):
     live.refresh_from_db()
     expired.refresh_from_db()
     assert (stale.status, live.status, expired.status) == ("abandoned", "in_progress", "expired")
+
+
+async def test_a_language_model_that_stalls_mid_stream_times_out_and_the_session_goes_on(settings, fake_openai):
+    settings.PROVIDER_TIMEOUT_S = 0.5
+    interview = await new_interview()
+    comm = await connect(interview.invite_token)
+    await receive_until(comm, "ai_audio_end")
+    fake_openai.per_token_delay_s = 2.0  # the stream starts, then goes quiet past the read timeout
+    await answer(comm)
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=15)
+    assert [f["code"] for f in frames if f["type"] == "error"] == ["llm_failed"]
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=15)  # the spoken apology
+    assert "repeat your answer" in text_of(frames)
+    fake_openai.per_token_delay_s = 0.0
+    await answer(comm)
+    frames = await receive_until(comm, "ai_audio_end")
+    assert "You said" in text_of(frames)
+    await comm.disconnect()
+    turns = await turns_of(interview)
+    assert turns[1].audio.read() == FAKE_WEBM  # the answer is kept
