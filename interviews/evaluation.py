@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from interviews.exceptions import InterviewError
 from interviews.models import CriterionScore, Evaluation, Interview, RubricCriterion, Turn
+from interviews.providers.base import Criterion
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +52,6 @@ _STOPWORDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
-class RubricItem:
-    name: str
-    description: str = ""
-    weight: float = 1.0
-    scale_max: int = 5
-
-
-@dataclass(frozen=True, slots=True)
 class TranscriptLine:
     speaker: str  # "candidate" | "interviewer"
     text: str
@@ -70,7 +63,7 @@ class EvaluationInput:
 
     role: str
     language: str
-    rubric: tuple[RubricItem, ...]
+    rubric: tuple[Criterion, ...]
     transcript: tuple[TranscriptLine, ...]
 
     @property
@@ -197,7 +190,7 @@ def _sentences(text: str) -> list[str]:
 # --- the quick per-answer assessment (live monitoring) ---------------------------------------
 
 
-def assess_answer(text: str, *, rubric: tuple[RubricItem, ...] = ()) -> dict[str, Any]:
+def assess_answer(text: str, *, rubric: tuple[Criterion, ...] = ()) -> dict[str, Any]:
     """A quick heuristic reading of one answer for the live monitor (not the evaluation)."""
     words = len(_WORD.findall(text))
     details = _specific_details(text)
@@ -312,10 +305,10 @@ class _LLMEvaluation(BaseModel):
     recommendation: Literal["strong_yes", "yes", "lean_no", "no"]
 
 
-def response_schema(rubric: tuple[RubricItem, ...]) -> dict[str, Any]:
+def response_schema(rubric: tuple[Criterion, ...]) -> dict[str, Any]:
     """A strict JSON schema with one required entry per criterion, each on its own scale."""
 
-    def criterion_schema(item: RubricItem) -> dict[str, Any]:
+    def criterion_schema(item: Criterion) -> dict[str, Any]:
         return {
             "type": "object",
             "properties": {
@@ -479,7 +472,7 @@ def evaluation_input(*, interview: Interview) -> EvaluationInput:
         role=redact(interview.template.role),
         language=interview.template.language,
         rubric=tuple(
-            RubricItem(name=c.name, description=redact(c.description), weight=c.weight, scale_max=c.scale_max)
+            Criterion(name=c.name, description=redact(c.description), weight=c.weight, scale_max=c.scale_max)
             for c in criteria
         ),
         transcript=tuple(TranscriptLine(speaker=t.speaker, text=redact(t.text)) for t in turns),
@@ -673,7 +666,6 @@ __all__ = [
     "HEURISTIC_NOTICE",
     "EvaluationInput",
     "EvaluationResult",
-    "RubricItem",
     "TranscriptLine",
     "assess_answer",
     "check_evidence",

@@ -17,8 +17,9 @@ from django.shortcuts import get_object_or_404, render
 
 from interviews import selectors
 from interviews.consumers import MONITOR_ALL_GROUP, monitor_group
-from interviews.evaluation import RubricItem, assess_answer
+from interviews.evaluation import assess_answer
 from interviews.models import Interview, RubricCriterion, Turn
+from interviews.providers.base import Criterion
 from interviews.recruiter_views import VIEW_PERMISSION, recruiter_required
 
 # Close codes (4000-4999 are the application's): the handshake is refused with these.
@@ -35,7 +36,7 @@ def _monitor_snapshot(interview_id: int) -> dict[str, Any] | None:
     if interview is None:
         return None
     rubric = tuple(
-        RubricItem(name=c.name, description=c.description, weight=c.weight, scale_max=c.scale_max)
+        Criterion(name=c.name, description=c.description, weight=c.weight, scale_max=c.scale_max)
         for c in RubricCriterion.objects.filter(template_id=interview.template_id)
     )
     turns = list(selectors.interview_turns(interview_id=interview_id).only("index", "speaker", "text"))
@@ -58,7 +59,7 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
 
     interview_id: int | None = None
     group: str = ""
-    rubric: tuple[RubricItem, ...] = ()
+    rubric: tuple[Criterion, ...] = ()
 
     async def connect(self) -> None:
         user = self.scope.get("user")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -121,3 +123,14 @@ def live_server(*, data_dir: Path, env: dict[str, str] | None = None) -> Iterato
         yield server
     finally:
         server.stop()
+
+
+async def frames_until(ws: Any, kind: str, *, timeout_s: float = 15.0) -> list[dict[str, Any]]:
+    """Frames from a `websockets` client up to the first of type `kind` (or the interview's end)."""
+    frames = []
+    async with asyncio.timeout(timeout_s):
+        while True:
+            frame = json.loads(await ws.recv())
+            frames.append(frame)
+            if frame["type"] in (kind, "interview_ended"):
+                return frames

@@ -13,7 +13,7 @@ import pytest
 import websockets
 
 from tests.fakes.env import cloud_env
-from tests.live import LiveServer
+from tests.live import LiveServer, frames_until
 from tests.wsclient import FAKE_WEBM
 
 pytestmark = pytest.mark.slow
@@ -28,16 +28,6 @@ def server(tmp_path: Path, fake_openai, fake_elevenlabs) -> Any:
     live.start()
     yield live
     live.stop()
-
-
-async def frames_until(ws: Any, kind: str, timeout_s: float = 15.0) -> list[dict[str, Any]]:
-    frames = []
-    async with asyncio.timeout(timeout_s):
-        while True:
-            frame = json.loads(await ws.recv())
-            frames.append(frame)
-            if frame["type"] == kind:
-                return frames
 
 
 async def send_answer_seed_style(ws: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -13,7 +12,7 @@ import pytest
 import websockets
 
 from interviews.audio import decode_to_pcm, pcm_duration_s
-from tests.live import LiveServer
+from tests.live import LiveServer, frames_until
 
 pytestmark = [pytest.mark.local_engines, pytest.mark.slow]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -28,16 +27,6 @@ def keyless_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     yield server
     server.stop()
     os.environ.update(saved)
-
-
-async def frames_until(ws: Any, kind: str, timeout_s: float = 60.0) -> list[dict[str, Any]]:
-    frames = []
-    async with asyncio.timeout(timeout_s):
-        while True:
-            frame = json.loads(await ws.recv())
-            frames.append(frame)
-            if frame["type"] in (kind, "interview_ended"):
-                return frames
 
 
 def spoken(frames: list[dict[str, Any]]) -> tuple[str, float]:
@@ -63,11 +52,11 @@ async def test_a_spoken_interview_runs_end_to_end_on_local_engines(keyless_serve
     interview = keyless_server.create_interview(template=template)
     async with websockets.connect(interview["websocket_url"], origin=keyless_server.url) as ws:
         assert json.loads(await ws.recv())["type"] == "session_state"
-        greeting_text, greeting_s = spoken(await frames_until(ws, "ai_audio_end"))
+        greeting_text, greeting_s = spoken(await frames_until(ws, "ai_audio_end", timeout_s=60))
         assert greeting_text
         assert greeting_s > 1.0  # really spoken, not a blip
         await speak(ws, (FIXTURES / fixture).read_bytes())
-        reply = await frames_until(ws, "ai_audio_end")
+        reply = await frames_until(ws, "ai_audio_end", timeout_s=60)
         heard = next(f for f in reply if f["type"] == "user_transcript" and f["final"])["text"]
         assert heard
         reply_text, reply_s = spoken(reply)
@@ -80,5 +69,5 @@ async def test_a_spoken_interview_runs_end_to_end_on_local_engines(keyless_serve
         if template.endswith("-ko"):
             assert any("\uac00" <= ch <= "\ud7a3" for ch in heard + reply_text)  # Hangul both ways
         await ws.send(json.dumps({"type": "end_interview"}))
-        await frames_until(ws, "interview_ended")
+        await frames_until(ws, "interview_ended", timeout_s=60)
     assert "providers: stt=local llm=local tts=local" in keyless_server.log()

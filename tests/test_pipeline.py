@@ -4,41 +4,31 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from interviews.models import Interview, Turn
+from interviews.models import Interview
 from interviews.protocol import CloseCode
-from tests.factories import make_interview
-from tests.wsclient import FAKE_WEBM, answer, audio_of, communicator, receive_until, text_of
+from tests.wsclient import (
+    FAKE_WEBM,
+    answer,
+    audio_of,
+    communicator,
+    connect,
+    new_interview,
+    receive_until,
+    text_of,
+    turns_of,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cloud_providers")]
 
 
 @database_sync_to_async
-def new_interview(**fields: Any) -> Interview:
-    return make_interview(**fields)
-
-
-@database_sync_to_async
-def turns_of(interview: Interview) -> list[Turn]:
-    return list(Turn.objects.filter(interview=interview).order_by("index"))
-
-
-@database_sync_to_async
 def reload(interview: Interview) -> Interview:
     return Interview.objects.get(pk=interview.pk)
-
-
-async def connect(token: str) -> tuple[Any, dict[str, Any]]:
-    comm = communicator(token)
-    connected, _ = await comm.connect()
-    assert connected
-    state = await comm.receive_json_from(timeout=5)
-    return comm, state
 
 
 async def test_multi_turn_interview_builds_on_answers_and_persists_every_turn(fake_openai, fake_elevenlabs):

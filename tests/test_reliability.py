@@ -13,38 +13,21 @@ from django.utils import timezone
 
 from interviews.conversation import Conversation, ConversationConfig
 from interviews.events import TurnRecord
-from interviews.models import Interview, Turn
+from interviews.models import Turn
 from interviews.protocol import AudioChunk, AudioEnd, CloseCode
 from interviews.providers.registry import get_providers
 from interviews.services import InterviewStore, interview_start, interview_sweep
 from tests.factories import make_interview
-from tests.wsclient import FAKE_WEBM, answer, communicator, receive_until, text_of
+from tests.wsclient import FAKE_WEBM, answer, communicator, connect, new_interview, receive_until, text_of, turns_of
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("cloud_providers")]
-
-
-@database_sync_to_async
-def new_interview(**fields: Any) -> Interview:
-    return make_interview(**fields)
-
-
-@database_sync_to_async
-def turns_of(interview: Interview) -> list[Turn]:
-    return list(Turn.objects.filter(interview=interview).order_by("index"))
-
-
-async def connect(token: str) -> Any:
-    comm = communicator(token)
-    assert (await comm.connect())[0]
-    assert (await comm.receive_json_from(timeout=5))["type"] == "session_state"
-    return comm
 
 
 async def test_a_flood_is_stopped_while_other_sessions_stay_responsive(settings, fake_openai):
     settings.INTERVIEW = {**settings.INTERVIEW, "MAX_MESSAGES_PER_SECOND": 20}
     calm, flooder = await new_interview(), await new_interview()
-    calm_comm = await connect(calm.invite_token)
-    flood_comm = await connect(flooder.invite_token)
+    calm_comm, _ = await connect(calm.invite_token)
+    flood_comm, _ = await connect(flooder.invite_token)
     await receive_until(calm_comm, "ai_audio_end")
     for _ in range(60):
         await flood_comm.send_json_to({"type": "interrupt"})
@@ -63,7 +46,7 @@ async def test_a_flood_is_stopped_while_other_sessions_stay_responsive(settings,
 async def test_the_server_refuses_sessions_over_its_cap(settings):
     settings.INTERVIEW = {**settings.INTERVIEW, "MAX_SESSIONS": 1}
     first, second = await new_interview(), await new_interview()
-    comm = await connect(first.invite_token)
+    comm, _ = await connect(first.invite_token)
     refused = communicator(second.invite_token)
     await refused.connect()
     error = await refused.receive_json_from(timeout=5)
@@ -77,7 +60,7 @@ async def test_the_server_refuses_sessions_over_its_cap(settings):
 async def test_an_answer_over_the_limit_is_cut_there_and_the_rest_dropped(settings, fake_openai):
     settings.INTERVIEW = {**settings.INTERVIEW, "MAX_ANSWER_BYTES": 3000}
     interview = await new_interview()
-    comm = await connect(interview.invite_token)
+    comm, _ = await connect(interview.invite_token)
     await receive_until(comm, "ai_audio_end")
     await answer(comm, FAKE_WEBM * 3)
     frames = await receive_until(comm, "ai_audio_end")
@@ -93,7 +76,7 @@ async def test_an_answer_over_the_limit_is_cut_there_and_the_rest_dropped(settin
 
 async def test_random_bytes_as_audio_get_a_clear_error_and_the_session_goes_on(fake_openai):
     interview = await new_interview()
-    comm = await connect(interview.invite_token)
+    comm, _ = await connect(interview.invite_token)
     await receive_until(comm, "ai_audio_end")
     await answer(comm, b"\x00garbage" * 300)
     error = await comm.receive_json_from(timeout=5)
@@ -109,7 +92,7 @@ async def test_random_bytes_as_audio_get_a_clear_error_and_the_session_goes_on(f
 async def test_speech_is_retried_once_before_any_byte(fake_elevenlabs):
     fake_elevenlabs.fail_next("tts", status=503)
     interview = await new_interview()
-    comm = await connect(interview.invite_token)
+    comm, _ = await connect(interview.invite_token)
     frames = await receive_until(comm, "ai_audio_end")
     assert not [f for f in frames if f["type"] == "error"]
     assert any(f["type"] == "ai_audio_chunk" for f in frames)
@@ -126,7 +109,7 @@ async def test_resume_answers_a_transcribed_answer_that_never_got_its_reply(fake
             Turn(interview=interview, index=1, speaker="candidate", text="I design payment systems."),
         ]
     )
-    comm = await connect(interview.invite_token)
+    comm, _ = await connect(interview.invite_token)
     frames = await receive_until(comm, "ai_audio_end")
     assert "I design payment systems" in text_of(frames)
     assert frames[-1]["turn"] == 2
@@ -142,7 +125,7 @@ async def test_resume_asks_again_for_an_answer_that_was_never_transcribed(fake_o
             Turn(interview=interview, index=1, speaker="candidate", text=""),
         ]
     )
-    comm = await connect(interview.invite_token)
+    comm, _ = await connect(interview.invite_token)
     frames = await receive_until(comm, "ai_audio_end")
     assert "disconnected" in text_of(frames)
     assert fake_openai.requests_to("chat") == []
@@ -151,14 +134,14 @@ async def test_resume_asks_again_for_an_answer_that_was_never_transcribed(fake_o
 
 async def test_a_disconnect_mid_answer_keeps_the_audio_and_resume_asks_for_it_again(fake_openai):
     interview = await new_interview()
-    comm = await connect(interview.invite_token)
+    comm, _ = await connect(interview.invite_token)
     await receive_until(comm, "ai_audio_end")
     await answer(comm, end=False)
     await comm.disconnect()
     turns = await turns_of(interview)
     assert turns[-1].speaker == "candidate"
     assert turns[-1].audio.read() == FAKE_WEBM
-    comm = await connect(interview.invite_token)
+    comm, _ = await connect(interview.invite_token)
     frames = await receive_until(comm, "ai_audio_end")
     assert "disconnected" in text_of(frames)
     await comm.disconnect()
@@ -225,7 +208,7 @@ def test_sweep_expires_links_and_abandons_interviews_nobody_came_back_to(db):
 async def test_a_language_model_that_stalls_mid_stream_times_out_and_the_session_goes_on(settings, fake_openai):
     settings.PROVIDER_TIMEOUT_S = 0.5
     interview = await new_interview()
-    comm = await connect(interview.invite_token)
+    comm, _ = await connect(interview.invite_token)
     await receive_until(comm, "ai_audio_end")
     fake_openai.per_token_delay_s = 2.0  # the stream starts, then goes quiet past the read timeout
     await answer(comm)

@@ -6,9 +6,12 @@ import base64
 import os
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from interview_project.asgi import application
+from interviews.models import Interview, Turn
+from tests.factories import make_interview
 
 # Bytes that stand in for a WebM answer where the provider (a fake) does not decode audio.
 FAKE_WEBM = b"\x1aE\xdf\xa3" + os.urandom(2000)
@@ -16,6 +19,26 @@ FAKE_WEBM = b"\x1aE\xdf\xa3" + os.urandom(2000)
 
 def communicator(token: str, *, origin: bytes = b"http://localhost") -> WebsocketCommunicator:
     return WebsocketCommunicator(application, f"/ws/interview/{token}/", headers=[(b"origin", origin)])
+
+
+@database_sync_to_async
+def new_interview(**fields: Any) -> Interview:
+    return make_interview(**fields)
+
+
+@database_sync_to_async
+def turns_of(interview: Interview) -> list[Turn]:
+    return list(Turn.objects.filter(interview=interview).order_by("index"))
+
+
+async def connect(token: str) -> tuple[WebsocketCommunicator, dict[str, Any]]:
+    """An open socket to the interview and its first frame (session_state)."""
+    comm = communicator(token)
+    connected, _ = await comm.connect()
+    assert connected
+    state = await comm.receive_json_from(timeout=5)
+    assert state["type"] == "session_state"
+    return comm, state
 
 
 async def receive_until(comm: WebsocketCommunicator, kind: str, *, timeout_s: float = 10.0) -> list[dict[str, Any]]:
