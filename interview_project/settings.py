@@ -242,7 +242,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"level": "INFO"},
+        # The SDKs' HTTP clients log every request at INFO: noise, and a cost on the hot path.
         "httpx": {"level": "WARNING"},
+        "httpx2": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         "faster_whisper": {"level": "WARNING"},
     },
 }
