@@ -397,3 +397,15 @@ async def test_a_second_connection_takes_over_the_first():
     assert state["history"]
     await first.disconnect()
     await second.disconnect()
+
+
+async def test_the_first_speech_bytes_are_forwarded_as_they_arrive(fake_elevenlabs):
+    # The ElevenLabs SDK re-chunks responses into 1 KB pieces by default, which would hold back
+    # the first audio until a whole kilobyte arrived.
+    fake_elevenlabs.chunk_bytes = 300
+    fake_elevenlabs.per_chunk_delay_s = 0.3
+    interview = await new_interview()
+    comm, _ = await connect(interview.invite_token)
+    first = await receive_until(comm, "ai_audio_chunk")
+    assert len(base64.b64decode(first[-1]["data"])) <= 300
+    await comm.disconnect()
