@@ -77,7 +77,8 @@ def interview_claim_greeting(*, interview_id: int) -> bool:
     return Interview.objects.filter(pk=interview_id, greeting_spoken=False).update(greeting_spoken=True) == 1
 
 
-def interview_finish(*, interview_id: int, reason: str, status: str = Interview.Status.COMPLETED) -> None:
+def interview_finish(*, interview_id: int, reason: str, status: str = Interview.Status.COMPLETED) -> int:
+    """End an open interview (1) or do nothing if it already ended (0); schedules its evaluation."""
     ended = Interview.objects.filter(pk=interview_id, status__in=Interview.OPEN_STATUSES).update(
         status=status, end_reason=reason[:32], ended_at=timezone.now()
     )
@@ -86,6 +87,7 @@ def interview_finish(*, interview_id: int, reason: str, status: str = Interview.
 
         # A daemon thread after commit: the rubric evaluation never runs on the interview's event loop.
         evaluation_schedule(interview_id=interview_id)
+    return ended
 
 
 def interview_sweep(*, abandon_after: timedelta, now: datetime | None = None) -> dict[str, int]:
@@ -94,9 +96,13 @@ def interview_sweep(*, abandon_after: timedelta, now: datetime | None = None) ->
     expired = Interview.objects.filter(status=Interview.Status.INVITED, expires_at__lte=now).update(
         status=Interview.Status.EXPIRED, end_reason="link_expired", ended_at=now
     )
-    abandoned = Interview.objects.filter(
-        status=Interview.Status.IN_PROGRESS, last_seen_at__lt=now - abandon_after
-    ).update(status=Interview.Status.ABANDONED, end_reason="candidate_left", ended_at=now)
+    stale = Interview.objects.filter(status=Interview.Status.IN_PROGRESS, last_seen_at__lt=now - abandon_after)
+    abandoned = 0
+    for interview_id in stale.values_list("pk", flat=True):
+        # Through interview_finish, so what the candidate did answer is still evaluated.
+        abandoned += interview_finish(
+            interview_id=interview_id, reason="candidate_left", status=Interview.Status.ABANDONED
+        )
     return {"expired": expired, "abandoned": abandoned}
 
 

@@ -193,12 +193,17 @@ async def test_turns_survive_a_briefly_unavailable_database():
     assert turns[1].text
 
 
-def test_sweep_expires_links_and_abandons_interviews_nobody_came_back_to(db):
+def test_sweep_expires_links_and_abandons_interviews_nobody_came_back_to(
+    db, settings, django_capture_on_commit_callbacks
+):
+    settings.INTERVIEW_EVALUATE_ON_FINISH = True
     now = timezone.now()
     stale = make_interview(status="in_progress", last_seen_at=now - timedelta(hours=2))
     live = make_interview(status="in_progress", last_seen_at=now - timedelta(minutes=1))
     expired = make_interview(expires_at=now - timedelta(days=1))
-    assert interview_sweep(abandon_after=timedelta(minutes=30)) == {"expired": 1, "abandoned": 1}
+    with django_capture_on_commit_callbacks() as evaluations:
+        assert interview_sweep(abandon_after=timedelta(minutes=30)) == {"expired": 1, "abandoned": 1}
+    assert len(evaluations) == 1  # what the abandoning candidate did answer is still evaluated
     stale.refresh_from_db()
     live.refresh_from_db()
     expired.refresh_from_db()
