@@ -193,9 +193,8 @@ async def test_turns_survive_a_briefly_unavailable_database():
     assert turns[1].text
 
 
-def test_sweep_expires_links_and_abandons_interviews_nobody_came_back_to(
-    db, settings, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db  # in a transaction, so the evaluation callback is captured rather than run
+def test_sweep_expires_links_and_abandons_interviews_nobody_came_back_to(settings, django_capture_on_commit_callbacks):
     settings.INTERVIEW_EVALUATE_ON_FINISH = True
     now = timezone.now()
     stale = make_interview(status="in_progress", last_seen_at=now - timedelta(hours=2))
