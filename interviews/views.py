@@ -29,6 +29,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "what_happens_1": "You will talk with an interviewer by voice, in your browser.",
         "what_happens_2": "The interviewer asks a question; press the microphone button (or hold Space) "
         "while you answer and release it when you are done.",
+        "what_happens_2_hands_free": "The interviewer asks a question and you simply answer out loud; a short "
+        "pause tells it you are done. You can mute your microphone or interrupt the interviewer at any time.",
         "what_happens_3": "Subtitles and a transcript are shown as you go; a timer shows the time left.",
         "what_happens_4": "You can end the interview at any time. If your connection drops, open this link "
         "again and you will continue where you left off.",
@@ -87,6 +89,17 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "mic_disabled_offline": "Not connected — the microphone is off until the connection is back.",
         "mic_disabled_ended": "The interview has ended.",
         "mic_disabled_nomic": "No microphone available: {reason}",
+        # hands-free mode (the server detects when an answer starts and ends)
+        "join_text_hands_free": "When you join, the interviewer greets you and then listens: just speak, and "
+        "pause when you are done. Use headphones if you can.",
+        "act_candidate": "You're speaking",
+        "act_muted": "Muted",
+        "hf_listening": "Listening — just speak. Pause when you are done and the interviewer will answer.",
+        "hf_muted": "Your microphone is muted — the interviewer cannot hear you. Unmute to answer.",
+        "mute": "Mute microphone",
+        "unmute": "Unmute microphone",
+        "interrupt": "Interrupt",
+        "interrupt_hint": "Esc",
         "camera_on": "Show my camera",
         "camera_off": "Hide my camera",
         "camera_denied": "Camera not available ({reason}); the interview continues without video.",
@@ -122,6 +135,8 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "what_happens_1": "브라우저에서 면접관과 음성으로 대화합니다.",
         "what_happens_2": "면접관이 질문하면 답변하는 동안 마이크 버튼을 누르거나 스페이스 바를 누르고 있다가, "
         "답변이 끝나면 놓으세요.",
+        "what_happens_2_hands_free": "면접관이 질문하면 그냥 소리 내어 답변하세요. 잠시 말을 멈추면 답변이 끝난 "
+        "것으로 알아듣습니다. 언제든지 마이크를 음소거하거나 면접관의 말을 끊을 수 있습니다.",
         "what_happens_3": "진행 중에 자막과 대화 기록이 표시되고, 타이머가 남은 시간을 보여 줍니다.",
         "what_happens_4": "언제든지 면접을 끝낼 수 있습니다. 연결이 끊기면 이 링크를 다시 열어 이어서 진행하세요.",
         "ai_notice_title": "시작하기 전에",
@@ -177,6 +192,16 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "mic_disabled_offline": "연결되지 않았습니다. 연결이 복구될 때까지 마이크가 꺼집니다.",
         "mic_disabled_ended": "면접이 종료되었습니다.",
         "mic_disabled_nomic": "사용할 수 있는 마이크가 없습니다: {reason}",
+        "join_text_hands_free": "입장하면 면접관이 인사한 뒤 듣기 시작합니다. 그냥 말씀하시고, 답변이 끝나면 잠시 "
+        "멈추세요. 가능하면 헤드폰을 사용하세요.",
+        "act_candidate": "말씀하시는 중",
+        "act_muted": "음소거됨",
+        "hf_listening": "듣고 있습니다. 그냥 말씀하세요. 답변이 끝나고 잠시 멈추면 면접관이 이어서 말합니다.",
+        "hf_muted": "마이크가 음소거되어 면접관에게 들리지 않습니다. 답변하려면 음소거를 해제하세요.",
+        "mute": "마이크 음소거",
+        "unmute": "음소거 해제",
+        "interrupt": "말 끊기",
+        "interrupt_hint": "Esc",
         "camera_on": "내 카메라 보기",
         "camera_off": "카메라 숨기기",
         "camera_denied": "카메라를 사용할 수 없습니다({reason}). 영상 없이 면접을 계속합니다.",
@@ -270,6 +295,8 @@ def live(request: HttpRequest, token: str) -> HttpResponse:
         "timeLimitSeconds": time_limit_seconds,
         "remainingSeconds": remaining if remaining is not None else time_limit_seconds,
         "started": interview.started_at is not None,
+        # The socket's session_state says the same; the page needs it before connecting to lay itself out.
+        "mode": "hands_free" if interview.template.hands_free else "push_to_talk",
         "strings": ui_strings(interview.template.language),
     }
     return render(request, "interviews/interview.html", _page_context(interview, client_config=client_config))

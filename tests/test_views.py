@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interviews.models import Interview
+from interviews.views import UI_STRINGS
 from tests.factories import make_interview, make_template
 
 pytestmark = pytest.mark.django_db
@@ -226,3 +228,35 @@ def test_korean_template_gets_korean_ui_text(client: Client) -> None:
     live = client.get(live_url(interview))
     assert live.context["client_config"]["strings"]["act_listening"] == "듣는 중"
     assert "면접 종료" in live.content.decode()
+
+
+def test_hands_free_interview_page_has_no_push_to_talk_button(client: Client) -> None:
+    template = make_template(title="Hands-free screen", hands_free=True)
+    interview = make_interview(template=template, consented_at=timezone.now())
+
+    invite = client.get(invite_url(interview)).content.decode()
+    assert "simply answer out loud" in invite
+    response = client.get(live_url(interview))
+
+    page = response.content.decode()
+    assert response.context["client_config"]["mode"] == "hands_free"
+    assert 'data-mode="hands_free"' in page
+    assert re.search(r'<button[^>]*id="mic-button"[^>]*\shidden', page)
+    assert 'id="mute-button"' in page
+    assert 'aria-keyshortcuts="Escape"' in page
+    assert "just speak" in page
+
+
+def test_push_to_talk_stays_the_default_for_templates_without_hands_free(client: Client) -> None:
+    interview = make_en_interview(consented_at=timezone.now())
+
+    response = client.get(live_url(interview))
+
+    assert response.context["client_config"]["mode"] == "push_to_talk"
+    assert re.search(r'<button[^>]*id="mute-button"[^>]*\shidden', response.content.decode())
+
+
+def test_hands_free_strings_exist_in_every_language() -> None:
+    keys = {"act_candidate", "act_muted", "hf_listening", "hf_muted", "mute", "unmute", "interrupt"}
+    for language in UI_STRINGS:
+        assert keys <= UI_STRINGS[language].keys(), language

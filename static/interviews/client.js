@@ -1,6 +1,7 @@
 // The interview socket client: the seed's StreamingInterviewClient API (connect, startRecording,
-// stopRecording, endInterview, on) plus resume-on-reconnect, push-to-talk `audio_end` and
-// connection / activity states. It knows nothing of the page: the page listens to its events.
+// stopRecording, endInterview, on) plus resume-on-reconnect, push-to-talk `audio_end`, the
+// hands-free continuous stream (startStreaming / pause / resume), interruptions and connection /
+// activity states. It knows nothing of the page: the page listens to its events.
 
 /** Close codes after which reconnecting cannot help (see interviews/protocol.py CloseCode). */
 export const FATAL_CLOSE_CODES = new Set([4001, 4003, 4008, 4404, 4409, 4410]);
@@ -13,6 +14,12 @@ export const Connection = Object.freeze({
   ENDED: "ended",
 });
 
+export const Mode = Object.freeze({
+  PUSH_TO_TALK: "push_to_talk",
+  HANDS_FREE: "hands_free",
+});
+
+/** What the interviewer is doing (the candidate's own speech is tracked by the page). */
 export const Activity = Object.freeze({
   LISTENING: "listening",
   THINKING: "thinking",
@@ -52,7 +59,13 @@ export class StreamingInterviewClient {
     this.reconnectAttempts = 0;
     this.recorder = null;
     this.recording = false;
+    this.paused = false; // hands-free mute: the recorder is paused, nothing is sent
+    this.mode = options.mode || Mode.PUSH_TO_TALK;
     this.currentAiTurn = null;
+    // Turns whose audio the page dropped (barge-in or Interrupt): late frames of them are ignored.
+    this.flushedTurns = new Set();
+    // Turns the server finished streaming (a plain ai_audio_end arrived).
+    this.streamedTurns = new Set();
     this._handlers = new Map();
     this._reconnectTimer = null;
     this._closingOnPurpose = false;
@@ -146,15 +159,32 @@ export class StreamingInterviewClient {
         if (message.final) this.setActivity(Activity.THINKING);
         break;
       case "ai_transcript_chunk":
+        if (this.flushedTurns.has(message.turn)) break;
         this._startAiTurn(message.turn);
         this._emit("ai_transcript", message);
         break;
       case "ai_audio_chunk":
+        if (this.flushedTurns.has(message.turn)) break;
         this._startAiTurn(message.turn);
         this._emit("ai_audio_chunk", message);
         break;
       case "ai_audio_end":
+        if (message.interrupted) {
+          // The server stopped this turn (the candidate barged in, or asked to interrupt).
+          const turn = message.turn ?? this.currentAiTurn;
+          if (turn !== null && turn !== undefined) this.flushedTurns.add(turn);
+        } else {
+          this.streamedTurns.add(message.turn);
+        }
         this._emit("ai_audio_end", message);
+        break;
+      case "speech_started":
+        // Hands-free: the server heard the candidate's voice (overlapping: over the interviewer).
+        this._emit("speech_started", { overlapping: Boolean(message.overlapping) });
+        break;
+      case "speech_ended":
+        if (!message.ignored) this.setActivity(Activity.THINKING);
+        this._emit("speech_ended", { ignored: Boolean(message.ignored), reason: message.reason || "" });
         break;
       case "interview_ended":
         this.ended = true;
@@ -172,6 +202,7 @@ export class StreamingInterviewClient {
 
   _onSessionState(message) {
     this.sessionCount += 1;
+    if (message.mode) this.mode = message.mode;
     this.reconnectAttempts = 0;
     const resumed = this.sessionCount > 1;
     this._setConnection(Connection.LIVE);
@@ -297,6 +328,36 @@ export class StreamingInterviewClient {
     }
   }
 
+  /**
+   * Hands-free: one continuous recording for the whole session, also while the interviewer speaks;
+   * the server finds where answers start and end, so there is never an `audio_end`. A restart (after
+   * a reconnect) begins a new WebM stream, which the server recognises by its header.
+   */
+  startStreaming(stream, { paused = false } = {}) {
+    this.paused = false;
+    this.startRecording(stream);
+    if (paused) this.pauseRecording();
+  }
+
+  /** Hands-free mute: stop sending without ending the stream. */
+  pauseRecording() {
+    this.paused = true;
+    if (this.recorder && this.recorder.state === "recording") this.recorder.pause();
+    this._emit("recording", { recording: this.recording, paused: true });
+  }
+
+  resumeRecording() {
+    this.paused = false;
+    if (this.recorder && this.recorder.state === "paused") this.recorder.resume();
+    this._emit("recording", { recording: this.recording, paused: false });
+  }
+
+  /** Hands-free: stop the continuous recording (no `audio_end`: the server does its own endpointing). */
+  stopStreaming() {
+    if (!this.recording) return;
+    this._abortRecording();
+  }
+
   /** Stop recording; after the final chunk is sent, tell the server the answer is complete. */
   async stopRecording() {
     if (!this.recording || !this.recorder) return;
@@ -317,9 +378,14 @@ export class StreamingInterviewClient {
     this._emit("recording", { recording: false, aborted: true });
   }
 
-  /** The candidate talks over the interviewer. */
+  /** The candidate stops the interviewer; the page flushes the turn's audio (see markFlushed). */
   interrupt() {
     return this._send({ type: "interrupt" });
+  }
+
+  /** The page dropped this turn's audio: ignore any frame of it still on the way. */
+  markFlushed(turn) {
+    if (turn !== null && turn !== undefined) this.flushedTurns.add(turn);
   }
 
   /** Report when the browser actually started / finished playing a turn (for true latency). */

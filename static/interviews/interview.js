@@ -1,5 +1,8 @@
 // The interview page: wires the socket client, the streaming player, the microphone and the page.
-import { Activity, Connection, StreamingInterviewClient, base64ToBytes, interviewSocketUrl } from "./client.js";
+// Two modes, chosen by the interview's template: push-to-talk (a button or Space per answer) and
+// hands-free (one continuous recording; the server tells the page when the candidate starts and
+// stops speaking, and when the candidate's voice cut the interviewer off).
+import { Activity, Connection, Mode, StreamingInterviewClient, base64ToBytes, interviewSocketUrl } from "./client.js";
 import { MediaSourcePlayer, WebAudioPlayer, mediaSourceSupportsMp3 } from "./player.js";
 import { MIC_CONSTRAINTS, analyserLevel, attachLevelMeter, audioContext, fill, mediaErrorReason } from "./audio-tools.js";
 
@@ -20,6 +23,9 @@ const elements = {
   subtitleAi: $("subtitle-ai").querySelector(".text"),
   subtitleUser: $("subtitle-user").querySelector(".text"),
   micButton: $("mic-button"),
+  listeningOrb: $("listening-orb"),
+  muteButton: $("mute-button"),
+  interruptButton: $("interrupt-button"),
   micLabel: $("mic-button").querySelector(".mic-label"),
   micMeter: $("mic-meter"),
   micReason: $("mic-reason"),
@@ -45,7 +51,14 @@ const state = {
   timerRunning: false,
   entries: new Map(), // turn -> {speaker, text, element}
   playbackLevel: 0,
+  mode: config.mode === Mode.HANDS_FREE ? Mode.HANDS_FREE : Mode.PUSH_TO_TALK,
+  muted: false, // hands-free: the candidate paused the microphone
+  candidateSpeaking: false, // hands-free: between speech_started and speech_ended
+  outputGain: null, // the interviewer's volume (ducked while the candidate talks over it)
 };
+
+// While the candidate talks over the interviewer, the interviewer gets this quiet at once.
+const DUCKED_VOLUME = 0.25;
 
 // Test and debugging hook: the e2e test reads these (it never needs them to drive the page).
 const debug = {
@@ -60,6 +73,19 @@ const debug = {
     playbackEnded: [],
     maxPlaybackLevel: 0,
     errors: [],
+    // hands-free and interruptions
+    statuses: [], // every status the status line showed, in order
+    speechStarted: 0,
+    speechStartedOverlapping: 0,
+    speechIgnored: { echo: 0, backchannel: 0 },
+    answersEnded: 0,
+    partialTranscripts: 0,
+    interruptedTurns: [], // turns the server ended with ai_audio_end interrupted:true
+    localInterrupts: 0,
+    flushes: [], // {turn, currentTime, bufferedEnd} when the page dropped the interviewer's audio
+    volume: 1,
+    minVolume: 1,
+    maxMicLevel: 0,
   },
 };
 window.__interview = debug;
@@ -113,6 +139,21 @@ function renderHistory(history) {
   if (lastUser) elements.subtitleUser.textContent = lastUser.content || "";
 }
 
+/** Hands-free: the candidate started an answer; "…" until the first words are recognised. */
+function showAnswerPlaceholder() {
+  const subtitle = elements.subtitleUser;
+  if (subtitle.dataset.placeholder) return;
+  subtitle.dataset.placeholder = subtitle.textContent;
+  subtitle.textContent = "…";
+}
+
+function clearAnswerPlaceholder({ restore }) {
+  const subtitle = elements.subtitleUser;
+  if (subtitle.dataset.placeholder === undefined) return;
+  if (restore) subtitle.textContent = subtitle.dataset.placeholder;
+  delete subtitle.dataset.placeholder;
+}
+
 function speakerOf(item) {
   return item.speaker || (item.role === "assistant" ? "interviewer" : "candidate");
 }
@@ -144,11 +185,26 @@ const CONNECTION_TEXT = {
   reconnecting: ui.conn_reconnecting,
   ended: ui.conn_ended,
 };
-const ACTIVITY_TEXT = {
+const STATUS_TEXT = {
   listening: ui.act_listening,
   thinking: ui.act_thinking,
   speaking: ui.act_speaking,
+  candidate: ui.act_candidate,
+  muted: ui.act_muted,
 };
+
+function isHandsFree() {
+  return state.mode === Mode.HANDS_FREE;
+}
+
+/** The status line: the interviewer's activity, and in hands-free mode the candidate's side too. */
+function currentStatus() {
+  const activity = debug.client ? debug.client.activity : Activity.LISTENING;
+  if (!isHandsFree() || activity === Activity.SPEAKING) return activity;
+  if (state.candidateSpeaking && !state.muted) return "candidate";
+  if (activity === Activity.THINKING) return activity;
+  return state.muted ? "muted" : activity;
+}
 
 function renderConnection(connectionState) {
   elements.connection.dataset.state = connectionState;
@@ -157,11 +213,25 @@ function renderConnection(connectionState) {
   updateMicButton();
 }
 
-function renderActivity(activity) {
-  elements.activity.dataset.state = activity;
-  elements.activity.textContent = ACTIVITY_TEXT[activity] || activity;
-  document.body.dataset.activity = activity;
+function renderActivity() {
+  const status = currentStatus();
+  if (elements.activity.dataset.state !== status || !debug.stats.statuses.length) {
+    debug.stats.statuses.push(status);
+  }
+  elements.activity.dataset.state = status;
+  elements.activity.textContent = STATUS_TEXT[status] || status;
+  document.body.dataset.activity = status;
   updateMicButton();
+}
+
+function applyMode(mode) {
+  state.mode = mode === Mode.HANDS_FREE ? Mode.HANDS_FREE : Mode.PUSH_TO_TALK;
+  const handsFree = isHandsFree();
+  elements.stage.dataset.mode = state.mode;
+  elements.micButton.hidden = handsFree;
+  elements.listeningOrb.hidden = !handsFree;
+  elements.muteButton.hidden = !handsFree;
+  renderActivity();
 }
 
 function micAvailability(client) {
@@ -174,9 +244,33 @@ function micAvailability(client) {
   return [true, ui.mic_hint];
 }
 
+function handsFreeAvailability(client) {
+  if (state.ending || client.ended || client.connectionState === Connection.ENDED) return [false, ui.mic_disabled_ended];
+  if (state.micError) return [false, fill(ui.mic_disabled_nomic, state.micError)];
+  if (client.connectionState !== Connection.LIVE) return [false, ui.mic_disabled_offline];
+  if (state.muted) return [false, ui.hf_muted];
+  return [true, ui.hf_listening];
+}
+
+function updateHandsFreeControls(client) {
+  const [listening, reason] = handsFreeAvailability(client);
+  if (elements.micReason.textContent !== reason) elements.micReason.textContent = reason;
+  elements.micReason.classList.toggle("blocked", !listening);
+  elements.listeningOrb.dataset.state = listening ? (state.candidateSpeaking ? "hearing" : "listening") : "off";
+  elements.micMeter.classList.toggle("muted", state.muted);
+  elements.muteButton.setAttribute("aria-pressed", String(state.muted));
+  elements.muteButton.textContent = state.muted ? ui.unmute : ui.mute;
+  elements.muteButton.disabled = Boolean(state.micError) || state.ending || client.ended;
+}
+
 function updateMicButton() {
   const client = debug.client;
   if (!client) return;
+  updateInterruptButton();
+  if (isHandsFree()) {
+    updateHandsFreeControls(client);
+    return;
+  }
   const [enabled, reason] = micAvailability(client);
   // aria-disabled rather than `disabled`: the button keeps keyboard focus while it is unavailable.
   elements.micButton.setAttribute("aria-disabled", String(!enabled));
@@ -233,7 +327,7 @@ function startAvatar(analyser) {
     smooth = smooth * 0.7 + level * 0.3;
     state.playbackLevel = smooth;
     if (smooth > debug.stats.maxPlaybackLevel) debug.stats.maxPlaybackLevel = smooth;
-    const activity = debug.client ? debug.client.activity : "listening";
+    const activity = elements.activity.dataset.state || "listening";
     const { width, height } = canvas;
     const cx = width / 2;
     const cy = height / 2;
@@ -272,11 +366,16 @@ function startAvatar(analyser) {
 function createPlayer() {
   let ctx = null;
   let analyser = null;
+  let gain = null;
   try {
     ctx = audioContext();
     analyser = ctx.createAnalyser();
     analyser.fftSize = 1024;
     analyser.connect(ctx.destination);
+    // interviewer audio -> gain (ducking) -> analyser (avatar) -> speakers
+    gain = ctx.createGain();
+    gain.connect(analyser);
+    state.outputGain = gain;
   } catch (error) {
     console.warn("No Web Audio; the avatar stays still.", error);
   }
@@ -286,13 +385,78 @@ function createPlayer() {
     player = new MediaSourcePlayer(elements.audio);
     if (ctx && analyser) {
       // The element's sound goes through the analyser to the speakers, so the avatar follows it.
-      ctx.createMediaElementSource(elements.audio).connect(analyser);
+      ctx.createMediaElementSource(elements.audio).connect(gain);
     }
   } else {
-    player = new WebAudioPlayer(analyser || undefined);
+    player = new WebAudioPlayer(gain || undefined);
   }
   startAvatar(analyser);
   return player;
+}
+
+// --- ducking, flushing, interrupting --------------------------------------------------------
+
+function setOutputVolume(volume) {
+  debug.stats.volume = volume;
+  debug.stats.minVolume = Math.min(debug.stats.minVolume, volume);
+  if (state.outputGain) {
+    const { context } = state.outputGain;
+    state.outputGain.gain.cancelScheduledValues(context.currentTime);
+    state.outputGain.gain.setTargetAtTime(volume, context.currentTime, 0.015);
+  } else {
+    elements.audio.volume = volume;
+  }
+}
+
+function duck() {
+  if (debug.stats.volume !== DUCKED_VOLUME) setOutputVolume(DUCKED_VOLUME);
+}
+
+function restoreVolume() {
+  if (debug.stats.volume !== 1) setOutputVolume(1);
+}
+
+/**
+ * Drop everything the interviewer has buffered and stop at once. `report`: tell the server the turn
+ * stopped playing (only when it does not know: it cut the turn off itself otherwise).
+ */
+function flushPlayback({ report }) {
+  const { client, player } = debug;
+  const turn = client.currentAiTurn;
+  client.markFlushed(turn);
+  const audio = elements.audio;
+  debug.stats.flushes.push({
+    turn,
+    report,
+    currentTime: audio.currentTime,
+    bufferedEnd: audio.buffered.length ? audio.buffered.end(audio.buffered.length - 1) : 0,
+  });
+  player.stop({ silent: !report });
+  restoreVolume();
+  if (client.activity === Activity.SPEAKING) client.setActivity(Activity.LISTENING);
+  renderActivity();
+}
+
+function canInterrupt() {
+  const client = debug.client;
+  return Boolean(client) && !state.ending && client.connectionState === Connection.LIVE && client.activity === Activity.SPEAKING;
+}
+
+function updateInterruptButton() {
+  elements.interruptButton.hidden = !canInterrupt();
+}
+
+/** The candidate stops the interviewer (button or Escape), in either mode. */
+function interruptInterviewer() {
+  if (!canInterrupt()) return;
+  const client = debug.client;
+  const turn = client.currentAiTurn;
+  debug.stats.localInterrupts += 1;
+  // Still streaming: the server cancels it and knows it stopped. Fully sent: only the page knows.
+  const serverDone = client.streamedTurns.has(turn);
+  client.interrupt();
+  flushPlayback({ report: serverDone });
+  if (!isHandsFree()) elements.micButton.focus();
 }
 
 // --- microphone ------------------------------------------------------------------------------
@@ -334,6 +498,35 @@ async function finishAnswer() {
   updateMicButton();
 }
 
+/** Hands-free: (re)start the continuous recording, e.g. after a reconnect; its meter runs throughout. */
+function startListening() {
+  const client = debug.client;
+  if (!state.micStream) return;
+  if (!state.stopMicMeter) {
+    state.stopMicMeter = attachLevelMeter(state.micStream, elements.micMeter, (level) => {
+      if (level > debug.stats.maxMicLevel) debug.stats.maxMicLevel = level;
+      elements.listeningOrb.style.setProperty("--level", state.muted ? "0" : level.toFixed(3));
+    });
+  }
+  if (client.recording || !client.isOpen) return;
+  try {
+    client.startStreaming(state.micStream, { paused: state.muted });
+  } catch (error) {
+    showError(String(error.message || error), { code: "recording" });
+  }
+  updateMicButton();
+}
+
+function toggleMute() {
+  const client = debug.client;
+  state.muted = !state.muted;
+  if (client && client.recording) {
+    if (state.muted) client.pauseRecording();
+    else client.resumeRecording();
+  }
+  renderActivity();
+}
+
 function toggleAnswer() {
   if (debug.client.recording) finishAnswer();
   else startAnswer();
@@ -345,6 +538,7 @@ function isTypingTarget(target) {
 
 function spaceApplies(event) {
   if (event.code !== "Space" || elements.endDialog.open || isTypingTarget(event.target)) return false;
+  if (isHandsFree()) return false;
   // Space on another button activates that button, as usual.
   const onOtherButton = event.target instanceof HTMLButtonElement && event.target !== elements.micButton;
   return !onOtherButton && !elements.stage.hidden;
@@ -368,6 +562,14 @@ function bindMicrophoneControls() {
     state.spaceHeld = false;
     finishAnswer();
   });
+  document.addEventListener("keydown", (event) => {
+    // Escape inside the end dialog closes the dialog, as usual.
+    if (event.key !== "Escape" || elements.endDialog.open || elements.stage.hidden || !canInterrupt()) return;
+    event.preventDefault();
+    interruptInterviewer();
+  });
+  elements.interruptButton.addEventListener("click", interruptInterviewer);
+  elements.muteButton.addEventListener("click", toggleMute);
   window.addEventListener("blur", () => {
     if (state.spaceHeld) {
       state.spaceHeld = false;
@@ -449,19 +651,51 @@ function wireClient(client, player) {
       }
     }
   });
-  client.on("activity", ({ state: activity }) => renderActivity(activity));
+  client.on("activity", () => renderActivity());
   client.on("recording", () => updateMicButton());
   client.on("session_state", (message) => {
     debug.stats.sessionStates += 1;
+    if (message.mode && message.mode !== state.mode) applyMode(message.mode);
+    // A new session: nothing of the old one is ducked, and the server starts listening afresh.
+    state.candidateSpeaking = false;
+    restoreVolume();
     // Audio of a turn cut off by the reconnect will not continue: play what arrived, then finish.
     if (message.resumed) player.endOpenTurns();
     renderHistory(Array.isArray(message.history) ? message.history : []);
     syncTimer(message.remaining_seconds);
     if (message.resumed) showNotice(ui.resumed);
     if (message.status && message.status !== "in_progress" && message.status !== "invited") goToDonePage();
+    else if (isHandsFree()) startListening();
+    renderActivity();
+  });
+  client.on("speech_started", ({ overlapping }) => {
+    debug.stats.speechStarted += 1;
+    state.candidateSpeaking = true;
+    if (!overlapping) showAnswerPlaceholder();
+    if (overlapping) {
+      // Over the interviewer: quieter at once, until it proves a barge-in (flush) or is ignored.
+      debug.stats.speechStartedOverlapping += 1;
+      duck();
+    }
+    renderActivity();
+  });
+  client.on("speech_ended", ({ ignored, reason }) => {
+    state.candidateSpeaking = false;
+    if (ignored) {
+      debug.stats.speechIgnored[reason] = (debug.stats.speechIgnored[reason] || 0) + 1;
+      clearAnswerPlaceholder({ restore: true });
+    } else {
+      debug.stats.answersEnded += 1;
+      // The answer counts: whatever of the interviewer's last turn is still playing is moot now.
+      if (!player.isIdle()) flushPlayback({ report: true });
+    }
+    restoreVolume();
+    renderActivity();
   });
   client.on("user_transcript", (message) => {
     const final = message.final !== false;
+    if (!final) debug.stats.partialTranscripts += 1;
+    clearAnswerPlaceholder({ restore: false });
     upsertEntry(message.turn, "candidate", message.text || "", { final });
     elements.subtitleUser.textContent = message.text || "";
   });
@@ -475,7 +709,16 @@ function wireClient(client, player) {
     debug.stats.aiAudioChunks[message.turn] = (debug.stats.aiAudioChunks[message.turn] || 0) + 1;
     player.appendChunk(message.turn, base64ToBytes(message.data));
   });
-  client.on("ai_audio_end", (message) => player.endTurn(message.turn));
+  client.on("ai_audio_end", (message) => {
+    if (message.interrupted) {
+      // The candidate barged in (or asked to interrupt): drop this turn's audio now, report nothing.
+      debug.stats.interruptedTurns.push(message.turn);
+      flushPlayback({ report: false });
+      if (state.candidateSpeaking) showAnswerPlaceholder();
+    } else {
+      player.endTurn(message.turn);
+    }
+  });
   client.on("interview_ended", (message) => {
     if (Array.isArray(message.history)) renderHistory(message.history);
     showNotice(ui.ending);
@@ -510,19 +753,23 @@ async function join() {
   const player = createPlayer();
   player.unlock();
   debug.player = player;
-  const client = new StreamingInterviewClient({ token: config.token, url: interviewSocketUrl(config.token) });
+  const client = new StreamingInterviewClient({
+    token: config.token,
+    url: interviewSocketUrl(config.token),
+    mode: state.mode,
+  });
   debug.client = client;
   wireClient(client, player);
   elements.join.hidden = true;
   elements.stage.hidden = false;
   renderConnection(Connection.CONNECTING);
-  renderActivity(client.activity);
+  applyMode(state.mode);
   await openMicrophone();
   updateMicButton();
   client.connect().catch(() => {
     // Reconnection is scheduled by the client; the indicator already says so.
   });
-  elements.micButton.focus();
+  (isHandsFree() ? elements.muteButton : elements.micButton).focus();
 }
 
 function init() {

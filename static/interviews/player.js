@@ -4,6 +4,8 @@
 // fallback decodes whole MP3 frames and schedules them back to back on the AudioContext clock.
 //
 // Events (via on()): "started" {turn}, "ended" {turn}, "idle", "error" {message}.
+// stop() ends what is playing now and drops everything buffered; stop({ silent: true }) does so
+// without "ended" events (a turn the server itself cut off needs no playback report).
 
 import { audioContext } from "./audio-tools.js";
 
@@ -209,17 +211,20 @@ export class MediaSourcePlayer extends Emitter {
   }
 
   /** Stop speaking now (the candidate interrupted, or the interview ended). */
-  stop() {
+  stop({ silent = false } = {}) {
     this.queue = [];
     for (const span of this.spans.values()) {
-      if (span.startedReported && !span.endedReported) {
+      if (span.startedReported && !span.endedReported && !silent) {
         span.endedReported = true;
         this.emit("ended", { turn: span.turn, interrupted: true });
       }
       span.endedReported = true;
     }
-    if (this.sourceBuffer && !this.sourceBuffer.updating) {
-      // Skip to the end of what is buffered, so the next turn starts immediately when it arrives.
+    if (this.sourceBuffer) {
+      // A half-appended chunk is dropped too (abort() resets the parser for the next turn's audio).
+      if (this.sourceBuffer.updating) this.sourceBuffer.abort();
+      // Skip to the end of what is buffered: nothing left plays, and the next turn (appended right
+      // after it in sequence mode) starts as soon as it arrives.
       const end = this._bufferedEnd();
       if (end > this.audio.currentTime) this.audio.currentTime = end;
     }
@@ -401,7 +406,7 @@ export class WebAudioPlayer extends Emitter {
     for (const span of [...this.spans.values()]) if (!span.audioEnded && !span.ending) this.endTurn(span.turn);
   }
 
-  stop() {
+  stop({ silent = false } = {}) {
     for (const source of this.sources) {
       try {
         source.stop();
@@ -412,7 +417,9 @@ export class WebAudioPlayer extends Emitter {
     this.sources.clear();
     this.nextTime = 0;
     for (const span of this.spans.values()) {
-      if (span.startedReported && !span.endedReported) this.emit("ended", { turn: span.turn, interrupted: true });
+      if (span.startedReported && !span.endedReported && !silent) {
+        this.emit("ended", { turn: span.turn, interrupted: true });
+      }
       span.endedReported = true;
     }
     this.emit("idle");
