@@ -1,0 +1,233 @@
+"""Hands-free interviews in headless Chromium: the fake microphone talks, nobody presses a button."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from interviews.audio import RECOGNITION_RATE, decode_to_pcm, encode_mp3, resample_pcm
+from interviews.turn_taking import pcm_to_wav
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.fakes.elevenlabs_server import FakeElevenLabs
+from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
+from tests.live import LiveServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ANSWER = "I built a payments service in Go, and it handled many requests every day."
+QUESTION = "Sorry, can I ask what the team size would be for this role?"
+FOLLOW_UP = "Thanks. How did you make that payments service reliable under load?"
+WAIT_MS = 20_000
+# Chromium plays the fake microphone's file once from when the page opens the microphone (%noloop,
+# honoured by Chromium 156: checked), then silence; the tail gives the endpointer its pause.
+TAIL_S = 3.0
+
+
+def state(page: object, expression: str) -> object:
+    return page.evaluate(f"() => {expression}")
+
+
+def speech(text: str) -> np.ndarray:
+    """`text` spoken by espeak-ng, as 16 kHz float PCM."""
+    espeak = shutil.which("espeak-ng") or shutil.which("espeak")
+    if espeak is None:
+        pytest.skip("espeak-ng is needed to speak into the fake microphone")
+    result = subprocess.run([espeak, "--stdout", "-s", "150", text], check=True, capture_output=True, timeout=30)
+    return decode_to_pcm(result.stdout)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * RECOGNITION_RATE), dtype=np.float32)
+
+
+def write_mic(path: Path, *parts: np.ndarray) -> Path:
+    path.write_bytes(pcm_to_wav(np.concatenate([*parts, silence(TAIL_S)])))
+    return path
+
+
+@contextmanager
+def chromium_with_mic(wav: Path) -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={wav}%noloop"],
+        )
+        context = browser.new_context(viewport={"width": 1100, "height": 820}, locale="en-US")
+        context.grant_permissions(["microphone"])
+        try:
+            yield context
+        finally:
+            context.close()
+            browser.close()
+
+
+def hands_free_interview(server: LiveServer) -> str:
+    """A consented interview on the English demo template, switched to hands-free; its token."""
+    server.manage(
+        "shell",
+        "-c",
+        "from interviews.models import InterviewTemplate; "
+        "InterviewTemplate.objects.filter(slug='backend-engineer-en').update(hands_free=True)",
+    )
+    token = server.create_interview(candidate="Hands Free")["token"]
+    server.manage(
+        "shell",
+        "-c",
+        "from django.utils import timezone; from interviews.models import Interview; "
+        f"Interview.objects.filter(invite_token={token!r}).update(consented_at=timezone.now())",
+    )
+    return token
+
+
+def open_interview(context: object, server: LiveServer, token: str) -> tuple[object, list[str]]:
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.goto(f"{server.url}/i/{token}/live/")
+    page.click("#join-button")
+    return page, errors
+
+
+def test_a_hands_free_answer_needs_no_button(
+    daphne_server: LiveServer, fake_openai: FakeOpenAI, tmp_path: Path, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    greeting = "Hello, welcome."
+    fake_openai.configure(chat_replies=[greeting, FOLLOW_UP], per_token_delay_s=0.02)
+    token = hands_free_interview(daphne_server)
+    # Quiet while the short greeting plays, then the answer, then a long pause.
+    mic = write_mic(tmp_path / "mic.wav", silence(3.0), speech(ANSWER))
+    with chromium_with_mic(mic) as context:
+        page, errors = open_interview(context, daphne_server, token)
+        expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+        expect(page.locator("#mic-button")).to_be_hidden()
+        expect(page.locator("#mute-button")).to_be_visible()
+        expect(page.locator("#subtitle-ai .text")).to_have_text(greeting, timeout=WAIT_MS)
+        expect(page.locator("#mic-reason")).to_contain_text("just speak", timeout=WAIT_MS)
+
+        # The candidate just talks: partial subtitles may come, the final one replaces them.
+        expect(page.locator("#subtitle-user .text")).to_have_text(DEFAULT_TRANSCRIPT, timeout=WAIT_MS)
+        expect(page.locator("#subtitle-ai .text")).to_have_text(FOLLOW_UP, timeout=WAIT_MS)
+        reply_turn = 2
+        page.wait_for_function(
+            f"() => window.__interview.stats.playbackStarted.includes({reply_turn})", timeout=WAIT_MS
+        )
+        page.screenshot(path=str(screenshots / "hf-01-answered.png"), full_page=True)
+        expect(page.locator("#activity")).to_have_attribute("data-state", "listening", timeout=WAIT_MS)
+
+        stats = state(page, "window.__interview.stats")
+        statuses = stats["statuses"]
+        # Listening -> You're speaking -> Thinking -> Speaking, in that order.
+        heard = statuses.index("candidate")
+        thinking = statuses.index("thinking", heard)
+        assert "speaking" in statuses[thinking:], statuses
+        assert stats["answersEnded"] == 1, stats
+        assert stats["interruptedTurns"] == [] and stats["maxMicLevel"] > 0.05, stats
+        # The server cut the answer out of the one continuous recording.
+        transcription = fake_openai.requests_to("transcription")
+        assert len(transcription) == 1
+        assert transcription[0].file_bytes[:4] == b"RIFF"
+        assert state(page, "window.__interview.client.recorder.state") == "recording"
+
+        # Mute pauses the recording, and the page says the interviewer cannot hear.
+        page.click("#mute-button")
+        expect(page.locator("#mute-button")).to_have_attribute("aria-pressed", "true")
+        expect(page.locator("#activity")).to_have_attribute("data-state", "muted")
+        expect(page.locator("#mic-reason")).to_contain_text("muted")
+        assert state(page, "window.__interview.client.recorder.state") == "paused"
+        page.screenshot(path=str(screenshots / "hf-02-muted.png"), full_page=True)
+        page.click("#mute-button")
+        expect(page.locator("#activity")).to_have_attribute("data-state", "listening")
+        assert state(page, "window.__interview.client.recorder.state") == "recording"
+        assert not errors, errors
+
+
+def test_talking_over_the_interviewer_interrupts_it(
+    daphne_server: LiveServer, fake_openai: FakeOpenAI, tmp_path: Path, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    # A long greeting, streamed slowly, so the interviewer is still talking when the candidate cuts in.
+    greeting = "Hello and welcome to this interview. " + "Let me tell you a little about the team first. " * 6
+    fake_openai.configure(chat_replies=[greeting, FOLLOW_UP], per_token_delay_s=0.08, transcripts=[QUESTION])
+    token = hands_free_interview(daphne_server)
+    mic = write_mic(tmp_path / "mic.wav", silence(4.5), speech(QUESTION))
+    with chromium_with_mic(mic) as context:
+        page, errors = open_interview(context, daphne_server, token)
+        page.wait_for_function("() => window.__interview.stats.playbackStarted.includes(0)", timeout=WAIT_MS)
+        page.wait_for_function("() => window.__interview.stats.interruptedTurns.length > 0", timeout=WAIT_MS)
+        flush = state(page, "window.__interview.stats.flushes[0]")
+        assert flush["turn"] == 0 and not flush["report"], flush
+        assert flush["bufferedEnd"] - flush["currentTime"] > 0.5, flush  # unplayed audio was dropped
+        # Playback stopped at once: the playhead sits at the end of what was buffered and stays there.
+        first = state(page, "document.querySelector('#interviewer-audio').currentTime")
+        page.wait_for_timeout(400)
+        second = state(page, "document.querySelector('#interviewer-audio').currentTime")
+        assert abs(second - first) < 0.05, (first, second)
+        assert first >= flush["bufferedEnd"] - 0.05, (first, flush)
+        stats = state(page, "window.__interview.stats")
+        assert stats["speechStartedOverlapping"] >= 1 and stats["minVolume"] == 0.25, stats
+        assert stats["volume"] == 1, stats
+        assert 0 not in stats["playbackEnded"], "a flushed turn must not be reported as played"
+        expect(page.locator("#activity")).to_have_attribute("data-state", "candidate")
+        expect(page.locator("#interrupt-button")).to_be_hidden()
+        expect(page.locator("#subtitle-user .text")).to_have_text("…")
+        page.screenshot(path=str(screenshots / "hf-03-barge-in.png"), full_page=True)
+
+        # The candidate's question is the answer; the interviewer replies to it.
+        expect(page.locator("#subtitle-user .text")).to_have_text(QUESTION, timeout=WAIT_MS)
+        expect(page.locator("#subtitle-ai .text")).to_have_text(FOLLOW_UP, timeout=WAIT_MS)
+        page.wait_for_function("() => window.__interview.stats.playbackStarted.includes(2)", timeout=WAIT_MS)
+        cut = page.locator("#transcript .entry[data-turn='0'] .text").inner_text()
+        assert len(cut) < len(greeting), cut
+
+        # The candidate can also stop the interviewer on purpose: Escape (or the Interrupt button).
+        expect(page.locator("#interrupt-button")).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.locator("#activity")).to_have_attribute("data-state", "listening")
+        flush = state(page, "window.__interview.stats.flushes.at(-1)")
+        assert flush["turn"] == 2, flush
+        stopped_at = state(page, "document.querySelector('#interviewer-audio').currentTime")
+        page.wait_for_timeout(300)
+        assert state(page, "document.querySelector('#interviewer-audio').currentTime") == stopped_at
+        assert state(page, "window.__interview.stats.localInterrupts") == 1
+        assert not errors, errors
+
+
+def test_the_interviewers_own_voice_in_the_microphone_does_not_interrupt(
+    daphne_server: LiveServer,
+    fake_openai: FakeOpenAI,
+    fake_elevenlabs: FakeElevenLabs,
+    tmp_path: Path,
+) -> None:
+    """Speakers leaking into the microphone: the server recognises the echo, the page keeps playing."""
+    voice = speech("Thanks for joining. I would like to hear about a system you designed recently.")
+    fake_elevenlabs.speech_mp3 = encode_mp3(resample_pcm(voice, rate=RECOGNITION_RATE, to_rate=44100), rate=44100)
+    # Three sentences: three syntheses of the same speech, back to back (about 15 s).
+    greeting = "Hello and welcome. Thanks for your time today. Let us begin with your work."
+    fake_openai.configure(chat_replies=[greeting])
+    token = hands_free_interview(daphne_server)
+    # The microphone hears part of the interviewer's voice, quieter, while it plays.
+    mic = write_mic(tmp_path / "mic.wav", silence(1.5), 0.4 * voice[: int(2.5 * RECOGNITION_RATE)])
+    with chromium_with_mic(mic) as context:
+        page, errors = open_interview(context, daphne_server, token)
+        page.wait_for_function("() => window.__interview.stats.playbackEnded.includes(0)", timeout=30_000)
+        stats = state(page, "window.__interview.stats")
+        assert stats["speechStartedOverlapping"] >= 1, stats
+        assert stats["speechIgnored"]["echo"] >= 1, stats
+        assert stats["interruptedTurns"] == [] and stats["flushes"] == [], stats
+        assert stats["answersEnded"] == 0 and stats["volume"] == 1, stats
+        assert fake_openai.requests_to("transcription") == []
+        assert not errors, errors
