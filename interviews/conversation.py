@@ -49,6 +49,7 @@ class Store(Protocol):
         self, interview_id: int, index: int, text: str, transcript_ms: float | None, error: str
     ) -> None: ...
     async def touch(self, interview_id: int) -> None: ...
+    async def mark_interrupted(self, interview_id: int, index: int, text: str) -> None: ...
     async def playback_started(self, interview_id: int, index: int, latency_ms: float) -> None: ...
 
 
@@ -185,6 +186,7 @@ class Conversation:
         self._utterance: _Utterance | None = None
         self._audible_until = 0.0  # clock value until which the client is probably still playing
         self._last_interviewer_audio = b""
+        self._last_speech: _Speech | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -572,6 +574,7 @@ class Conversation:
             timings.provider_floor_ms = round((timings.transcript_ms or 0.0) + llm_ms + tts_ms, 1)
         self._remember(HistoryItem(turn=speech.index, speaker=INTERVIEWER, text=text))
         self._last_interviewer_audio = b"".join(speech.audio)
+        self._last_speech = speech
         record = self._record(
             speech.index,
             INTERVIEWER,
@@ -598,6 +601,14 @@ class Conversation:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(asyncio.wait({task}))
             await self.send({"type": "ai_audio_end", "turn": index, "interrupted": True})
+        elif (last := self._last_speech) is not None and self.clock() < self._audible_until and not self._closing:
+            # Everything was sent but the browser is still playing it: stop the playback there,
+            # and store the turn cut to what was heard.
+            heard = self._played_text(last)
+            self._audible_until = 0.0
+            self._remember(HistoryItem(turn=last.index, speaker=INTERVIEWER, text=heard))
+            self._write(lambda: self.store.mark_interrupted(self.interview_id, last.index, heard))
+            await self.send({"type": "ai_audio_end", "turn": last.index, "interrupted": True})
 
     async def _on_playback(self, message: Playback) -> None:
         if message.event == "ended":
@@ -623,6 +634,8 @@ class Conversation:
                 return
             self._listener = Listener(language=self.language)
         listener = self._listener
+        if self._utterance is not None and self._utterance.stream is not None:
+            listener.partial_covers_s = getattr(self._utterance.stream, "covered_s", None)
         try:
             events, added = await asyncio.to_thread(listener.feed, data)
         except AudioDecodeError:

@@ -159,6 +159,13 @@ def turn_update_transcript(
     )
 
 
+def turn_mark_interrupted(*, interview_id: int, index: int, text: str) -> None:
+    """An interviewer turn the candidate talked over after it was stored: keep what was heard."""
+    Turn.objects.filter(interview_id=interview_id, index=index, speaker=Turn.Speaker.INTERVIEWER).update(
+        text=text, interrupted=True
+    )
+
+
 def turn_playback_started(*, interview_id: int, index: int, latency_ms: float) -> None:
     Turn.objects.filter(interview_id=interview_id, index=index, playback_started_ms__isnull=True).update(
         playback_started_ms=latency_ms
@@ -186,6 +193,9 @@ class InterviewStore:
         await database_sync_to_async(turn_update_transcript)(
             interview_id=interview_id, index=index, text=text, transcript_ms=transcript_ms, error=error
         )
+
+    async def mark_interrupted(self, interview_id: int, index: int, text: str) -> None:
+        await database_sync_to_async(turn_mark_interrupted)(interview_id=interview_id, index=index, text=text)
 
     async def touch(self, interview_id: int) -> None:
         await database_sync_to_async(interview_touch)(interview_id=interview_id)

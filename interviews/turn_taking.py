@@ -88,6 +88,10 @@ class Listener:
         self._onset_s = 0.0  # voiced time before the utterance counts as started
         self._utterance: _Utterance | None = None
         self.partial = ""  # the latest partial transcript, for patient endpointing
+        # Seconds of the utterance the partial transcript covers; None when the engine gives none.
+        # While the words before a pause are not yet recognised, the pause is given the full
+        # patience: the transcript may show the candidate is mid-sentence.
+        self.partial_covers_s: float | None = None
         self.samples_seen = 0
 
     @property
@@ -134,6 +138,7 @@ class Listener:
             self._preroll = []
             self._onset_s = 0.0
             self.partial = ""
+            self.partial_covers_s = None
             return ListenerEvent("start", voiced_s=utterance.voiced_s)
         utterance.pcm.append(window)
         added.append(window)
@@ -148,6 +153,9 @@ class Listener:
         needed = silence_needed(
             voiced_s=utterance.voiced_s, partial=self.partial, language=self.language, config=config
         )
+        speech_end_s = len(utterance.pcm) * WINDOW_S - utterance.silence_s
+        if self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1:
+            needed = config.max_silence_s
         if utterance.silence_s >= needed:
             self._utterance = None
             pcm = np.concatenate(utterance.pcm)

@@ -409,3 +409,19 @@ async def test_the_first_speech_bytes_are_forwarded_as_they_arrive(fake_elevenla
     first = await receive_until(comm, "ai_audio_chunk")
     assert len(base64.b64decode(first[-1]["data"])) <= 300
     await comm.disconnect()
+
+
+async def test_interrupting_a_reply_that_is_still_playing_stores_what_was_heard(fake_openai):
+    # The whole reply was sent at once, but the browser plays it for several seconds.
+    fake_openai.chat_replies = ["Welcome to the interview. " + "Here is a long introduction about our team. " * 4]
+    interview = await new_interview()
+    comm, _ = await connect(interview.invite_token)
+    frames = await receive_until(comm, "ai_audio_end")
+    await comm.send_json_to({"type": "playback", "turn": 0, "event": "started"})
+    await comm.send_json_to({"type": "interrupt"})
+    stop = await comm.receive_json_from(timeout=5)
+    assert stop == {"type": "ai_audio_end", "turn": 0, "interrupted": True}
+    await comm.disconnect()
+    greeting = (await turns_of(interview))[0]
+    assert greeting.interrupted
+    assert len(greeting.text) < len(text_of(frames)) / 2  # only the start was heard

@@ -220,6 +220,11 @@ class LocalTranscriptionStream:
     def audio_s(self) -> float:
         return len(self._pcm) / RECOGNITION_RATE
 
+    @property
+    def covered_s(self) -> float:
+        """How much of the audio fed so far the latest partial transcript covers."""
+        return max(self._pass_end_samples, self._committed_samples) / RECOGNITION_RATE
+
     def _text(self) -> str:
         return _join([*self._committed_texts, self._pass_text])
 
