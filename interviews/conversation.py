@@ -229,7 +229,10 @@ class Conversation:
         elif isinstance(message, AudioEnd):
             self._client_sends_audio_end = True
             self._cancel_gap_timer()
-            if self._answer is None:
+            if self.hands_free and self._listener is not None and self._listener.in_utterance:
+                # An explicit end (e.g. a push-to-talk release) ends the utterance without waiting.
+                await self._on_speech_end(self._listener.force_end())
+            elif self._answer is None:
                 await self.send(error_frame(ErrorCode.NO_SPEECH, "No audio arrived for this answer."))
             else:
                 self._end_answer()

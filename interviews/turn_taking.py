@@ -166,6 +166,13 @@ class Listener:
             return ListenerEvent("end", pcm=pcm, voiced_s=utterance.voiced_s)
         return None
 
+    def force_end(self) -> ListenerEvent:
+        """End the current utterance now (the client said the answer is over)."""
+        pcm = self.current_pcm()
+        voiced_s = self._utterance.voiced_s if self._utterance is not None else 0.0
+        self._utterance = None
+        return ListenerEvent("end", pcm=pcm, voiced_s=voiced_s)
+
     def current_pcm(self) -> np.ndarray:
         """The utterance heard so far (empty when none)."""
         if self._utterance is None or not self._utterance.pcm:

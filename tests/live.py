@@ -75,6 +75,15 @@ class LiveServer:
     def create_interview(self, *, template: str = "backend-engineer-en", candidate: str = "Test Candidate") -> dict:
         return json.loads(self.manage("create_interview", "--template", template, "--candidate", candidate, "--json"))
 
+    def set_hands_free(self, slug: str, on: bool) -> None:
+        """Switch a template between hands-free and push-to-talk."""
+        self.manage(
+            "shell",
+            "-c",
+            "from interviews.models import InterviewTemplate; "
+            f"InterviewTemplate.objects.filter(slug={slug!r}).update(hands_free={on!r})",
+        )
+
     def start(self) -> LiveServer:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(

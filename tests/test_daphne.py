@@ -25,6 +25,7 @@ def server(tmp_path: Path, fake_openai, fake_elevenlabs) -> Any:
         data_dir=tmp_path / "data",
         env={**cloud_env(fake_openai, fake_elevenlabs), "INTERVIEW_ANSWER_GAP_S": "0.5"},
     ).prepare()
+    live.set_hands_free("backend-engineer-en", False)  # the seed's protocol is push-to-talk
     live.start()
     yield live
     live.stop()

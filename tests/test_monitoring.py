@@ -196,6 +196,7 @@ async def test_a_monitor_on_one_daphne_sees_an_interview_held_on_another(
     server_a = LiveServer(data_dir=tmp_path / "a", env=env).prepare()
     server_b = LiveServer(data_dir=tmp_path / "b", env=env)
     session_key = server_a.manage("shell", "-c", STAFF_SESSION).strip().splitlines()[-1]
+    server_a.set_hands_free("backend-engineer-en", False)  # the answer below is push-to-talk
     interview = server_a.create_interview()
     server_a.start()
     server_b.start()

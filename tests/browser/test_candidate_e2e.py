@@ -34,6 +34,7 @@ def test_candidate_interview_end_to_end(
     from playwright.sync_api import expect
 
     fake_openai.configure(chat_replies=[GREETING, FOLLOW_UP, SECOND_FOLLOW_UP], per_token_delay_s=0.02)
+    daphne_server.set_hands_free("backend-engineer-en", False)  # this is the push-to-talk scenario
     interview = daphne_server.create_interview(candidate="Test Candidate")
     token = interview["token"]
     page = browser_context.new_page()

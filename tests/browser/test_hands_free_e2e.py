@@ -73,12 +73,7 @@ def chromium_with_mic(wav: Path) -> Iterator[object]:
 
 def hands_free_interview(server: LiveServer) -> str:
     """A consented interview on the English demo template, switched to hands-free; its token."""
-    server.manage(
-        "shell",
-        "-c",
-        "from interviews.models import InterviewTemplate; "
-        "InterviewTemplate.objects.filter(slug='backend-engineer-en').update(hands_free=True)",
-    )
+    server.set_hands_free("backend-engineer-en", True)
     token = server.create_interview(candidate="Hands Free")["token"]
     server.manage(
         "shell",

@@ -65,7 +65,8 @@ class Command(BaseCommand):
         for language, fields in TEMPLATES.items():
             template, created = InterviewTemplate.objects.update_or_create(
                 slug=fields["slug"],
-                defaults={**fields, "language": language, "time_limit_minutes": 20, "hands_free": False},
+                # English shows hands-free turn-taking, Korean push-to-talk: both modes in one demo.
+                defaults={**fields, "language": language, "time_limit_minutes": 20, "hands_free": language == "en"},
             )
             template.questions.all().delete()
             template.criteria.all().delete()
