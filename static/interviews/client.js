@@ -14,6 +14,10 @@ export const Connection = Object.freeze({
   ENDED: "ended",
 });
 
+// Hands-free chunks are short: the server's voice detection (and so the interviewer's ducking when
+// the candidate talks over it) can only be as quick as the audio arrives.
+const HANDS_FREE_TIMESLICE_MS = 100;
+
 export const Mode = Object.freeze({
   PUSH_TO_TALK: "push_to_talk",
   HANDS_FREE: "hands_free",
@@ -38,7 +42,8 @@ export class StreamingInterviewClient {
    * @param {object} options
    * @param {string} options.token      the invite token
    * @param {string} [options.url]      full WebSocket URL (default: derived from the token and page)
-   * @param {number} [options.timesliceMs=250]  MediaRecorder chunk length
+   * @param {number} [options.timesliceMs=250]  MediaRecorder chunk length (push-to-talk; hands-free
+   *   streams 100 ms chunks so the server hears the candidate start talking sooner)
    * @param {number} [options.backoffBaseMs=500], [options.backoffMaxMs=10000], [options.maxReconnectAttempts=12]
    * @param {boolean} [options.binaryAudio=true]  raw binary frames (else base64 `audio_chunk`)
    */
@@ -315,7 +320,7 @@ export class StreamingInterviewClient {
     this._recorderDone = new Promise((resolve) => {
       recorder.addEventListener("stop", () => resolve(sendChain), { once: true });
     });
-    recorder.start(this.timesliceMs);
+    recorder.start(this.mode === Mode.HANDS_FREE ? HANDS_FREE_TIMESLICE_MS : this.timesliceMs);
     this._emit("recording", { recording: true });
   }
 
