@@ -84,3 +84,11 @@ def test_create_interview_errors_are_clear(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("create_interview", *args, stdout=StringIO())
     assert not Interview.objects.exists()
+
+
+def test_text_fields_have_length_limits():
+    run("seed_demo")
+    with pytest.raises(CommandError, match="longer than 200 characters"):
+        call_command(
+            "create_interview", "--template", "backend-engineer-en", "--candidate", "A" * 201, stdout=StringIO()
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from datetime import timedelta
 from typing import Any
 
@@ -227,3 +228,29 @@ async def test_a_language_model_that_stalls_mid_stream_times_out_and_the_session
     await comm.disconnect()
     turns = await turns_of(interview)
     assert turns[1].audio.read() == FAKE_WEBM  # the answer is kept
+
+
+async def test_an_answer_over_the_time_limit_is_cut_there(settings, fake_openai):
+    settings.INTERVIEW = {**settings.INTERVIEW, "MAX_ANSWER_SECONDS": 0.3}
+    interview = await new_interview()
+    comm, _ = await connect(interview.invite_token)
+    await receive_until(comm, "ai_audio_end")
+    await answer(comm, end=False)
+    await asyncio.sleep(0.4)
+    await comm.send_to(bytes_data=FAKE_WEBM[:500])
+    frames = await receive_until(comm, "ai_audio_end")
+    assert frames[0]["code"] == "answer_too_long"
+    assert fake_openai.requests_to("transcription")[0].file_bytes == FAKE_WEBM  # cut where the limit was
+    await comm.disconnect()
+
+
+async def test_speech_falls_back_to_the_local_voice_when_elevenlabs_is_down(settings, fake_elevenlabs):
+    settings.INTERVIEW_PROVIDERS = {**settings.INTERVIEW_PROVIDERS, "tts": ["elevenlabs", "local"]}
+    fake_elevenlabs.fail_next("tts", status=503, count=20)
+    interview = await new_interview()
+    comm, _ = await connect(interview.invite_token)
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=30)
+    assert not [f for f in frames if f["type"] == "error"]
+    assert b"".join(base64.b64decode(f["data"]) for f in frames if f["type"] == "ai_audio_chunk")
+    assert len(fake_elevenlabs.requests_to("tts")) >= 2  # tried (and retried) before falling back
+    await comm.disconnect()
