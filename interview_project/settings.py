@@ -122,6 +122,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "db.sqlite3",
+            # Keep each thread's connection: opening SQLite for every call cost ~4 % under load.
+            "CONN_MAX_AGE": None,
             # SQLite is shared by the event loop's worker threads; wait rather than fail on a lock.
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
@@ -132,7 +134,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 times a socket read out after 5 s, exactly as long as channels_redis blocks
+            # waiting for a message: every session idle for 5 s was closed (1011). No read timeout.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": None}]},
         }
     }
 else:

@@ -373,6 +373,7 @@ class Conversation:
     async def _answer_turn(self, answer: _Answer, index: int, reference: float) -> None:
         audio = bytes(answer.audio)
         timings = TurnTimings()
+        stt_started = self.clock()
         try:
             if answer.stream is not None:
                 if answer.feeder is not None:
@@ -395,6 +396,9 @@ class Conversation:
             if answer.stream is not None:
                 await answer.stream.aclose()
         timings.transcript_ms = _ms(reference, self.clock())
+        # The provider's own share: from the request (or the stream's finish), not from the end
+        # of the answer, so the app's hops count as overhead, not as provider time.
+        timings.stt_ms = _ms(stt_started, self.clock())
         text = text.strip()
         await self.send({"type": "user_transcript", "text": text, "turn": index, "final": True})
         self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=text))
@@ -574,7 +578,7 @@ class Conversation:
                 if speech.tts_first_byte_at is not None
                 else 0.0
             )
-            timings.provider_floor_ms = round((timings.transcript_ms or 0.0) + llm_ms + tts_ms, 1)
+            timings.provider_floor_ms = round((timings.stt_ms or 0.0) + llm_ms + tts_ms, 1)
         self._remember(HistoryItem(turn=speech.index, speaker=INTERVIEWER, text=text))
         self._last_interviewer_audio = b"".join(speech.audio)
         self._last_speech = speech

@@ -48,6 +48,7 @@ class TurnTimings:
     tts_first_byte_ms: float | None = None
     first_audio_sent_ms: float | None = None
     provider_floor_ms: float | None = None
+    stt_ms: float | None = None  # the transcription call alone (part of the floor; not stored)
 
 
 @dataclass(slots=True)

@@ -106,3 +106,24 @@ def test_docker_compose_services_commands_and_environment_match_the_settings():
     }
     assert set(compose["volumes"]) >= {"pgdata", "media"}
     assert "/data" in web["volumes"][0] and env["DATA_DIR"] == "/data"
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+async def test_a_session_idle_on_redis_for_longer_than_5_s_stays_connected(settings):
+    """redis-py's default 5 s read timeout once killed every consumer that heard nothing for 5 s."""
+    from channels.db import database_sync_to_async
+
+    settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
+    interview = await database_sync_to_async(make_interview)(greeting_spoken=True)
+    comm = WebsocketCommunicator(
+        application, f"/ws/interview/{interview.invite_token}/", headers=[(b"origin", b"http://localhost")]
+    )
+    assert (await comm.connect())[0]
+    assert (await comm.receive_json_from(timeout=5))["type"] == "session_state"
+    assert await comm.receive_nothing(timeout=7, interval=0.5)  # idle, as a candidate thinking
+    await comm.send_to(text_data="not json")
+    assert (await comm.receive_json_from(timeout=5))["code"] == "malformed_frame"  # still alive
+    await comm.disconnect()
