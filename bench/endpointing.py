@@ -79,6 +79,10 @@ async def render(tts: LocalTextToSpeech, parts: list[str | float]) -> tuple[np.n
             continue
         mp3 = b"".join([chunk async for chunk in tts.stream(part, voice=Voice(language="en"))])
         pcm = decode_to_pcm(mp3)
+        if pauses and pauses[-1][1] == position:
+            # The real silence runs from the last voice to the next one, not just the inserted gap.
+            loud = np.flatnonzero(np.abs(pcm) > 0.01)
+            pauses[-1] = (pauses[-1][0], position + (loud[0] / RECOGNITION_RATE if len(loud) else 0.0))
         last_voice_end = position + voiced_end(pcm)
         pieces.append(pcm)
         position += len(pcm) / RECOGNITION_RATE
@@ -151,7 +155,9 @@ async def main(repeats: int) -> dict:
             for o in mine
             if any(e > o.speech_end_s for e in o.ends)
         ]
+        gaps = [end - start for o in mine for start, end in o.pauses]
         per_scenario[name] = {
+            "silence_inside_s": round(statistics.mean(gaps), 2) if gaps else None,
             "delay_s_median": round(statistics.median(scenario_delays), 2) if scenario_delays else None,
             "false_cuts": sum(1 for o in mine for e in o.ends if e <= o.speech_end_s),
             "runs": len(mine),
@@ -191,6 +197,9 @@ if __name__ == "__main__":
             f"endpointing delay (end of speech -> answer ended): p50 {delay['p50']} s, p90 {delay['p90']} s, "
             f"range {delay['min']}-{delay['max']} s"
         )
-        print(f"{'scenario':28} {'median delay s':>14} {'false cuts':>10}")
+        print(f"{'scenario':28} {'real silence inside s':>21} {'median delay s':>14} {'false cuts':>10}")
         for name, row in result["per_scenario"].items():
-            print(f"{name:28} {row['delay_s_median']!s:>14} {row['false_cuts']:>7}/{row['runs']}")
+            print(
+                f"{name:28} {row['silence_inside_s']!s:>21} {row['delay_s_median']!s:>14} "
+                f"{row['false_cuts']:>7}/{row['runs']}"
+            )

@@ -228,6 +228,8 @@ INTERVIEW = {
     "HISTORY_MESSAGES": env_int("INTERVIEW_HISTORY_MESSAGES", 10),
     # Seed-protocol clients never send audio_end: an answer ends after this long without a chunk.
     "ANSWER_GAP_S": env_float("INTERVIEW_ANSWER_GAP_S", 1.0),
+    # Hands-free: the pause that ends a complete-sounding answer (longer after hesitation).
+    "ENDPOINT_SILENCE_S": env_float("INTERVIEW_ENDPOINT_SILENCE_S", 1.2),
     "MAX_FRAME_BYTES": env_int("INTERVIEW_MAX_FRAME_BYTES", 1_000_000),
     "MAX_ANSWER_BYTES": env_int("INTERVIEW_MAX_ANSWER_BYTES", 12_000_000),
     "MAX_ANSWER_SECONDS": env_float("INTERVIEW_MAX_ANSWER_SECONDS", 300.0),

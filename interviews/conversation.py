@@ -33,7 +33,7 @@ from interviews.protocol import (
 )
 from interviews.providers.base import Message, ProviderError, TranscriptionStream, Voice
 from interviews.providers.registry import Providers
-from interviews.turn_taking import Listener, ListenerEvent, is_echo, pcm_to_wav
+from interviews.turn_taking import EndpointConfig, Listener, ListenerEvent, is_echo, pcm_to_wav
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class ConversationConfig:
     write_attempts: int = 6
     write_backoff_s: float = 0.25
     heartbeat_s: float = 30.0  # how often a live session marks the interview as seen
+    endpoint_silence_s: float = 1.2  # hands-free: pause that ends a complete-sounding answer
 
     @classmethod
     def from_settings(cls, values: dict[str, Any]) -> ConversationConfig:
@@ -72,6 +73,7 @@ class ConversationConfig:
             answer_gap_s=values["ANSWER_GAP_S"],
             max_answer_bytes=values["MAX_ANSWER_BYTES"],
             max_answer_seconds=values["MAX_ANSWER_SECONDS"],
+            endpoint_silence_s=values.get("ENDPOINT_SILENCE_S", 1.2),
         )
 
 
@@ -639,7 +641,9 @@ class Conversation:
             if sniff_audio_mime(data[:16]) is None:
                 await self.send(error_frame(ErrorCode.BAD_AUDIO, "The microphone stream is not audio we can use."))
                 return
-            self._listener = Listener(language=self.language)
+            self._listener = Listener(
+                language=self.language, config=EndpointConfig(silence_s=self.config.endpoint_silence_s)
+            )
         listener = self._listener
         if self._utterance is not None and self._utterance.stream is not None:
             listener.partial_covers_s = getattr(self._utterance.stream, "covered_s", None)
