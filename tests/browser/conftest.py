@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import struct
 import subprocess
@@ -14,30 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.chromium import chromium_with_mic
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.env import cloud_env
 from tests.fakes.openai_server import FakeOpenAI
 from tests.live import LiveServer, live_server
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-SERVER_START_TIMEOUT_S = 30.0
-
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-]
+BIN = Path(sys.executable).parent
 
 
 def write_speech_wav(path: Path, text: str) -> Path:
@@ -74,22 +58,8 @@ def speech_wav(tmp_path: Path) -> Path:
 @pytest.fixture
 def browser_context(speech_wav: Path) -> Iterator[object]:
     """A Chromium context whose microphone plays `speech_wav` and whose camera is a test pattern."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={speech_wav}"],
-        )
-        context = browser.new_context(viewport={"width": 1100, "height": 820}, locale="en-US")
-        context.grant_permissions(["microphone", "camera"])
-        try:
-            yield context
-        finally:
-            context.close()
-            browser.close()
+    with chromium_with_mic(speech_wav) as context:
+        yield context
 
 
 @pytest.fixture

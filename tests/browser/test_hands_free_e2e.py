@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +11,7 @@ import pytest
 
 from interviews.audio import RECOGNITION_RATE, decode_to_pcm, encode_mp3, resample_pcm
 from interviews.turn_taking import pcm_to_wav
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import chromium_with_mic
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
 from tests.live import LiveServer
@@ -51,26 +49,6 @@ def write_mic(path: Path, *parts: np.ndarray) -> Path:
     return path
 
 
-@contextmanager
-def chromium_with_mic(wav: Path) -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={wav}%noloop"],
-        )
-        context = browser.new_context(viewport={"width": 1100, "height": 820}, locale="en-US")
-        context.grant_permissions(["microphone"])
-        try:
-            yield context
-        finally:
-            context.close()
-            browser.close()
-
-
 def hands_free_interview(server: LiveServer) -> str:
     """A consented interview on the English demo template, switched to hands-free; its token."""
     server.set_hands_free("backend-engineer-en", True)
@@ -104,7 +82,7 @@ def test_a_hands_free_answer_needs_no_button(
     token = hands_free_interview(daphne_server)
     # Quiet while the short greeting plays, then the answer, then a long pause.
     mic = write_mic(tmp_path / "mic.wav", silence(3.0), speech(ANSWER))
-    with chromium_with_mic(mic) as context:
+    with chromium_with_mic(mic, loop=False, camera=False) as context:
         page, errors = open_interview(context, daphne_server, token)
         expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
         expect(page.locator("#mic-button")).to_be_hidden()
@@ -159,7 +137,7 @@ def test_talking_over_the_interviewer_interrupts_it(
     fake_openai.configure(chat_replies=[greeting, FOLLOW_UP], per_token_delay_s=0.08, transcripts=[QUESTION])
     token = hands_free_interview(daphne_server)
     mic = write_mic(tmp_path / "mic.wav", silence(4.5), speech(QUESTION))
-    with chromium_with_mic(mic) as context:
+    with chromium_with_mic(mic, loop=False, camera=False) as context:
         page, errors = open_interview(context, daphne_server, token)
         page.wait_for_function("() => window.__interview.stats.playbackStarted.includes(0)", timeout=WAIT_MS)
         page.wait_for_function("() => window.__interview.stats.interruptedTurns.length > 0", timeout=WAIT_MS)
@@ -216,7 +194,7 @@ def test_the_interviewers_own_voice_in_the_microphone_does_not_interrupt(
     token = hands_free_interview(daphne_server)
     # The microphone hears part of the interviewer's voice, quieter, while it plays.
     mic = write_mic(tmp_path / "mic.wav", silence(1.5), 0.4 * voice[: int(2.5 * RECOGNITION_RATE)])
-    with chromium_with_mic(mic) as context:
+    with chromium_with_mic(mic, loop=False, camera=False) as context:
         page, errors = open_interview(context, daphne_server, token)
         page.wait_for_function("() => window.__interview.stats.playbackEnded.includes(0)", timeout=30_000)
         stats = state(page, "window.__interview.stats")
