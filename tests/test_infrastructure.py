@@ -43,8 +43,9 @@ async def test_group_send_reaches_consumers_through_real_redis():
     from channels.db import database_sync_to_async
 
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    first = await database_sync_to_async(make_interview)()
-    second = await database_sync_to_async(make_interview)()
+    # Greeted already: the sockets stay quiet unless the group event reaches them.
+    first = await database_sync_to_async(make_interview)(greeting_spoken=True)
+    second = await database_sync_to_async(make_interview)(greeting_spoken=True)
     settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
     layer = get_channel_layer()
     sockets = []
@@ -64,7 +65,11 @@ async def test_group_send_reaches_consumers_through_real_redis():
             break
         frames.append(frame)
     assert frame["code"] == 4001
-    assert await sockets[1].receive_nothing(timeout=0.3) or True  # the other interview is untouched
+    assert frames[-1]["type"] == "websocket.send"  # the fatal error frame with the reason
+    # The other interview got nothing and still answers.
+    assert await sockets[1].receive_nothing(timeout=0.5)
+    await sockets[1].send_to(text_data="not json")
+    assert (await sockets[1].receive_json_from(timeout=5))["code"] == "malformed_frame"
     for comm in sockets:
         await comm.disconnect()
 
