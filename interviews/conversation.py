@@ -15,7 +15,9 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from interviews.audio import AudioDecodeError, decode_to_pcm
+import numpy as np
+
+from interviews.audio import RECOGNITION_RATE, AudioDecodeError, decode_to_pcm
 from interviews.chunker import ClauseChunker, EndMarkerFilter
 from interviews.events import HistoryItem, SessionSnapshot, TurnRecord, TurnTimings
 from interviews.prompts import build_messages, phrase
@@ -111,6 +113,32 @@ class _Utterance:
     overlapping: bool  # began while the interviewer was speaking: must prove it is a barge-in
     stream: TranscriptionStream | None = None
     confirmed: bool = False
+    held: bool = False  # the page paused the interviewer when this began (see _on_speech_start)
+    continues: _Ended | None = None  # the answer this one goes on with (the candidate resumed)
+    stream_offset_s: float = 0.0  # audio of that answer fed to the stream before this utterance's
+
+
+@dataclass
+class _Ended:
+    """Hands-free: an answer taken as finished whose reply has not been heard yet.
+
+    If the candidate speaks again before the interviewer's first sound, they were only pausing:
+    the reply is withdrawn and the answer reopened (same turn, audio joined, one transcript).
+    """
+
+    index: int
+    pcm: np.ndarray
+    started_at: datetime
+    end_s: float  # where the answer's audio ends in the stream, to restore the pause when joining
+    task: asyncio.Task[Any] | None
+
+
+# A pause longer than this inside a reopened answer is stored shortened to it.
+MAX_JOINED_PAUSE_S = 5.0
+# Utterances over the interviewer that turn out not to be barge-ins, per interviewer turn, before
+# the page stops holding the interviewer for them (it lowers its volume instead): a noisy room or
+# leaking speakers must not make the interviewer stutter.
+MAX_HOLDS_PER_TURN = 2
 
 
 # Interviewer audio is MP3 at 64 kbit/s from every provider we configure (see providers).
@@ -135,6 +163,7 @@ class _Speech:
     first_audio_sent_at: float | None = None
     playback_started_ms: float | None = None
     playback_started_at: float | None = None
+    held_s: float = 0.0  # time the page held this turn's playback for the candidate's voice
     ended_by_plan: bool = False
     clause_audio: list[tuple[str, int]] = field(default_factory=list)  # (clause, MP3 bytes sent)
     failed: bool = False  # the language model failed before or while speaking
@@ -189,6 +218,11 @@ class Conversation:
         self._audible_until = 0.0  # clock value until which the client is probably still playing
         self._last_interviewer_audio = b""
         self._last_speech: _Speech | None = None
+        self._held_at: float | None = None  # the page holds the interviewer since (clock)
+        self._released_holds = 0  # holds this interviewer turn that were not barge-ins
+        self._echo_prone = False  # the interviewer's voice was heard in the microphone
+        self._ended: _Ended | None = None
+        self._withdrawing = False  # a reply is being withdrawn because the answer was reopened
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -322,11 +356,14 @@ class Conversation:
             if partial:
                 await self.send({"type": "user_transcript", "text": partial, "turn": self._next_index, "final": False})
 
-    def _end_answer(self, *, keep_open: bool = False) -> None:
-        """The answer is complete: hand it to the turn loop. With keep_open, later chunks are dropped."""
+    def _end_answer(self, *, keep_open: bool = False, index: int | None = None) -> asyncio.Task[Any] | None:
+        """The answer is complete: hand it to the turn loop. With keep_open, later chunks are dropped.
+
+        `index`: the turn this answer continues (stored already; it is replaced).
+        """
         answer = self._answer
         if answer is None or (keep_open and not answer.audio):
-            return
+            return None
         reference = self.clock()
         if answer.chunks is not None:
             answer.chunks.put_nowait(None)
@@ -338,15 +375,22 @@ class Conversation:
             self._answer.discarding = True
         else:
             self._answer = None
-        if answer.audio:
-            # The audio is stored now, before transcription: a crash from here on loses no answer,
-            # and a resumed session sees an untranscribed answer and asks for it again.
-            index = self._claim_index()
-            self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
-            self._write(self._record(index, CANDIDATE, "", answer.started_at, bytes(answer.audio), mime=answer.mime))
-            self._spawn(self._locked(self._answer_turn(answer, index, reference)))
+        if not answer.audio:
+            return None
+        # The audio is stored now, before transcription: a crash from here on loses no answer,
+        # and a resumed session sees an untranscribed answer and asks for it again.
+        replaces = index is not None
+        index = self._claim_index() if index is None else index
+        self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
+        self._write(
+            self._record(
+                index, CANDIDATE, "", answer.started_at, bytes(answer.audio), mime=answer.mime, replaces=replaces
+            )
+        )
+        return self._spawn(self._locked(self._answer_turn(answer, index, reference)))
 
     async def _save_unfinished_answer(self, reason: str) -> None:
+        index: int | None = None
         if self._utterance is not None and self._listener is not None:
             utterance, self._utterance = self._utterance, None
             pcm = self._listener.current_pcm()
@@ -354,6 +398,9 @@ class Conversation:
             if utterance.stream is not None:
                 await utterance.stream.aclose()
             if not utterance.overlapping or utterance.confirmed:
+                if (ended := utterance.continues) is not None:
+                    began_s = (self._listener.samples_seen - len(pcm)) / RECOGNITION_RATE
+                    pcm, index = self._joined(ended, pcm, began_s), ended.index
                 self._answer = _Answer(
                     started_at=utterance.started_at,
                     started_clock=self.clock(),
@@ -366,10 +413,20 @@ class Conversation:
             return
         if answer.stream is not None:
             await answer.stream.aclose()
-        index = self._claim_index()
+        replaces = index is not None
+        index = self._claim_index() if index is None else index
         self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
         self._write(
-            self._record(index, CANDIDATE, "", answer.started_at, bytes(answer.audio), error=reason, mime=answer.mime)
+            self._record(
+                index,
+                CANDIDATE,
+                "",
+                answer.started_at,
+                bytes(answer.audio),
+                error=reason,
+                mime=answer.mime,
+                replaces=replaces,
+            )
         )
 
     async def _answer_turn(self, answer: _Answer, index: int, reference: float) -> None:
@@ -459,6 +516,7 @@ class Conversation:
             index=self._claim_index(), reference=reference, started_at=_now(), text=[], audio=[], timings=timings
         )
         self._speaking_task = asyncio.current_task()
+        self._released_holds = 0
         clauses: asyncio.Queue[tuple[str, asyncio.Queue[Any]] | BaseException | None] = asyncio.Queue()
         producer = asyncio.create_task(self._produce(source, speech, clauses))
         interrupted = False
@@ -481,6 +539,8 @@ class Conversation:
                     await self.send(audio_chunk_frame(piece, turn=speech.index, seq=seq))
                     if speech.first_audio_sent_at is None:
                         speech.first_audio_sent_at = self.clock()
+                        self._ended = None  # the reply is being heard: the answer is closed
+
                     speech.audio.append(piece)
                     speech.clause_audio[-1] = (clause, speech.clause_audio[-1][1] + len(piece))
                     self._audible_until = max(self._audible_until, self._playback_end_estimate(speech))
@@ -497,7 +557,12 @@ class Conversation:
             self._speaking_task = None
             said = "".join(speech.text).strip()
             generated = bool(said or speech.audio)
-            if interrupted:
+            if interrupted and self._withdrawing and not speech.audio:
+                # Withdrawn before a sound (the candidate went on with their answer): never said.
+                generated = False
+                if self._next_index == speech.index + 1:
+                    self._next_index = speech.index
+            elif interrupted:
                 # Stored as heard: a barge-in before any sound keeps an empty, interrupted turn.
                 said = self._played_text(speech)
                 self._audible_until = 0.0
@@ -618,6 +683,7 @@ class Conversation:
             self._remember(HistoryItem(turn=last.index, speaker=INTERVIEWER, text=heard))
             self._write(lambda: self.store.mark_interrupted(self.interview_id, last.index, heard))
             await self.send({"type": "ai_audio_end", "turn": last.index, "interrupted": True})
+        self._held_at = None  # stopped for good: the page flushes what it held
 
     async def _on_playback(self, message: Playback) -> None:
         if message.event == "ended":
@@ -646,7 +712,11 @@ class Conversation:
             )
         listener = self._listener
         if self._utterance is not None and self._utterance.stream is not None:
-            listener.partial_covers_s = getattr(self._utterance.stream, "covered_s", None)
+            covered_s = getattr(self._utterance.stream, "covered_s", None)
+            listener.partial_covers_s = None if covered_s is None else covered_s - self._utterance.stream_offset_s
+        # Speech that starts now talks over the interviewer, unless the interviewer has not made
+        # a sound yet in reply to an answer the candidate is only pausing in (that answer reopens).
+        listener.interviewer_speaking = self._interviewer_busy() and self._reopenable() is None
         try:
             events, added = await asyncio.to_thread(listener.feed, data)
         except AudioDecodeError:
@@ -656,13 +726,14 @@ class Conversation:
             return
         for event in events:
             if event.kind == "start":
-                await self._on_speech_start()
+                await self._on_speech_start(event)
         utterance = self._utterance
         if utterance is not None and utterance.stream is not None and len(added):
             partial = await self._feed_pcm(utterance.stream, added)
             if partial:
                 listener.partial = partial
-                await self.send({"type": "user_transcript", "text": partial, "turn": self._next_index, "final": False})
+                turn = utterance.continues.index if utterance.continues is not None else self._next_index
+                await self.send({"type": "user_transcript", "text": partial, "turn": turn, "final": False})
         for event in events:
             if event.kind == "barge_in":
                 await self._on_barge_in(event)
@@ -674,29 +745,98 @@ class Conversation:
         speaking = self._speaking_task is not None and not self._speaking_task.done()
         return speaking or self.clock() < self._audible_until
 
-    async def _on_speech_start(self) -> None:
-        overlapping = self._interviewer_busy()
-        self._utterance = _Utterance(started_at=_now(), overlapping=overlapping)
+    def _reopenable(self) -> _Ended | None:
+        """The last answer, if its reply is still being prepared and has not made a sound."""
+        ended = self._ended
+        if ended is None or ended.task is None or ended.task.done() or self.ended:
+            return None
+        speech = self._speech
+        if speech is not None and (speech.index < ended.index or speech.audio):
+            return None
+        return ended
+
+    async def _on_speech_start(self, event: ListenerEvent) -> None:
+        if not event.overlapping and (ended := self._reopenable()) is not None:
+            await self._reopen(ended, event)
+            return
+        overlapping = event.overlapping
+        self._utterance = utterance = _Utterance(started_at=_now(), overlapping=overlapping)
         if not overlapping:
-            self._utterance.stream = self._open_pcm_stream()
-        # The client lowers the interviewer's volume at once; barge-in or "ignored" follows.
-        await self.send({"type": "speech_started", "overlapping": overlapping})
+            utterance.stream = self._open_pcm_stream()
+            await self.send({"type": "speech_started", "overlapping": False})
+            return
+        # Over the interviewer: the page holds its playback at once (it stops within one chunk of
+        # the voice), until the voice proves a barge-in (flush) or ends as a backchannel (go on).
+        # Where holds keep being false alarms (echo, a noisy room), it only lowers the volume.
+        utterance.held = not (self._closing or self._echo_prone) and self._released_holds < MAX_HOLDS_PER_TURN
+        if utterance.held:
+            self._held_at = self.clock()
+        await self.send({"type": "speech_started", "overlapping": True, "hold": utterance.held})
+
+    async def _reopen(self, ended: _Ended, event: ListenerEvent) -> None:
+        """The candidate resumed before the reply was heard: withdraw it and go on with the answer."""
+        self._ended = None
+        speech = self._speech
+        assert ended.task is not None
+        self._withdrawing = True
+        try:
+            ended.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(asyncio.wait({ended.task}))
+        finally:
+            self._withdrawing = False
+        if speech is not None and speech.index > ended.index:
+            await self.send({"type": "ai_audio_end", "turn": speech.index, "withdrawn": True})
+        self._utterance = utterance = _Utterance(started_at=ended.started_at, overlapping=False, continues=ended)
+        utterance.stream = self._open_pcm_stream()
+        if utterance.stream is not None:
+            # The stream hears the whole answer again, so the words before the pause are in its
+            # transcript (the local engine recognises them while the candidate goes on).
+            before = self._joined(ended, np.zeros(0, dtype=np.float32), event.at_s)
+            utterance.stream_offset_s = len(before) / RECOGNITION_RATE
+            await self._feed_pcm(utterance.stream, before)
+        await self.send({"type": "speech_started", "overlapping": False, "continues_turn": ended.index})
+
+    def _joined(self, ended: _Ended, pcm: Any, at_s: float) -> Any:
+        """An answer reopened: its audio so far, the pause (capped), then what came after."""
+        pause_s = min(MAX_JOINED_PAUSE_S, max(0.0, at_s - ended.end_s))
+        pause = np.zeros(int(pause_s * RECOGNITION_RATE), dtype=np.float32)
+        return np.concatenate([ended.pcm, pause, pcm])
+
+    def _release_hold(self) -> None:
+        """The page goes on playing: the interviewer's timeline moves by the time it was held."""
+        if self._held_at is None:
+            return
+        held_s, self._held_at = self.clock() - self._held_at, None
+        self._released_holds += 1
+        for speech in {id(s): s for s in (self._speech, self._last_speech) if s is not None}.values():
+            speech.held_s += held_s
+        if self._audible_until:
+            self._audible_until += held_s
+
+    async def _ignore_utterance(self, utterance: _Utterance, reason: str) -> None:
+        if reason == "echo":
+            self._echo_prone = True
+        if utterance.held:
+            self._release_hold()
+        await self.send({"type": "speech_ended", "ignored": True, "reason": reason})
+
+    async def _is_echo(self, pcm: Any) -> bool:
+        current = b"".join(self._speech.audio) if self._speech is not None else b""
+        reference = self._last_interviewer_audio + current
+        return bool(reference) and pcm is not None and await asyncio.to_thread(_is_echo_of, pcm, reference)
 
     async def _on_barge_in(self, event: ListenerEvent) -> None:
         utterance = self._utterance
         if utterance is None or not utterance.overlapping or utterance.confirmed:
             return
-        current = b"".join(self._speech.audio) if self._speech is not None else b""
-        reference = self._last_interviewer_audio + current
-        if reference and event.pcm is not None:
-            echo = await asyncio.to_thread(_is_echo_of, event.pcm, reference)
-            if echo:
-                # The interviewer's own voice leaking into the microphone: not the candidate.
-                assert self._listener is not None
-                self._listener.drop_utterance()
-                self._utterance = None
-                await self.send({"type": "speech_ended", "ignored": True, "reason": "echo"})
-                return
+        if await self._is_echo(event.pcm):
+            # The interviewer's own voice leaking into the microphone: not the candidate.
+            assert self._listener is not None
+            self._listener.drop_utterance()
+            self._utterance = None
+            await self._ignore_utterance(utterance, "echo")
+            return
         utterance.confirmed = True
         await self._interrupt()
         utterance.stream = self._open_pcm_stream()
@@ -709,19 +849,31 @@ class Conversation:
             return
         if utterance.overlapping and not utterance.confirmed:
             # Too short to be a barge-in ("mm-hm", a cough): neither an interruption nor an answer.
-            await self.send({"type": "speech_ended", "ignored": True, "reason": "backchannel"})
+            # A short burst of the interviewer's own voice (its playback stopped by the hold) is
+            # echo, and from then on only lowers the volume.
+            await self._ignore_utterance(utterance, "echo" if await self._is_echo(event.pcm) else "backchannel")
             return
         await self.send({"type": "speech_ended", "ignored": False})
         assert event.pcm is not None
+        pcm, index = event.pcm, None
+        if (ended := utterance.continues) is not None:
+            pcm, index = self._joined(ended, event.pcm, event.at_s - len(event.pcm) / RECOGNITION_RATE), ended.index
         answer = _Answer(
             started_at=utterance.started_at,
             started_clock=self.clock(),
-            audio=bytearray(pcm_to_wav(event.pcm)),
+            audio=bytearray(pcm_to_wav(pcm)),
             stream=utterance.stream,
             mime="audio/wav",
         )
         self._answer = answer
-        self._end_answer()
+        task = self._end_answer(index=index)
+        self._ended = _Ended(
+            index=index if index is not None else self._next_index - 1,
+            pcm=pcm,
+            started_at=utterance.started_at,
+            end_s=event.at_s,
+            task=task,
+        )
 
     def _open_pcm_stream(self) -> TranscriptionStream | None:
         stream = self.providers.stt.open_stream(language=self.language)
@@ -737,14 +889,16 @@ class Conversation:
 
     def _playback_end_estimate(self, speech: _Speech) -> float:
         started = speech.playback_started_at or speech.first_audio_sent_at or self.clock()
-        return started + sum(len(piece) for piece in speech.audio) / MP3_BYTES_PER_S + 0.3
+        return started + speech.held_s + sum(len(piece) for piece in speech.audio) / MP3_BYTES_PER_S + 0.3
 
     def _played_text(self, speech: _Speech) -> str:
         """The part of an interrupted turn the candidate actually heard (by audio duration per clause)."""
         started = speech.playback_started_at or speech.first_audio_sent_at
         if started is None:
             return ""
-        played_bytes = (self.clock() - started) * MP3_BYTES_PER_S
+        # While the page held the playback, nothing more was heard.
+        stopped = self._held_at if self._held_at is not None else self.clock()
+        played_bytes = (stopped - started - speech.held_s) * MP3_BYTES_PER_S
         heard: list[str] = []
         for clause, size in speech.clause_audio:
             if played_bytes <= 0:
@@ -855,6 +1009,7 @@ class Conversation:
         interrupted: bool = False,
         is_greeting: bool = False,
         timings: TurnTimings | None = None,
+        replaces: bool = False,
     ) -> Callable[[], Awaitable[None]]:
         record = TurnRecord(
             interview_id=self.interview_id,
@@ -869,6 +1024,7 @@ class Conversation:
             is_greeting=is_greeting,
             error=error,
             timings=timings or TurnTimings(),
+            replaces=replaces,
         )
         return lambda: self.store.record_turn(record)
 

@@ -65,3 +65,6 @@ class TurnRecord:
     is_greeting: bool = False
     error: str = ""
     timings: TurnTimings = field(default_factory=TurnTimings)
+    # The candidate went on with an answer already stored (hands-free: they resumed before the
+    # interviewer's reply was heard): this record replaces that turn's audio and words.
+    replaces: bool = False

@@ -131,9 +131,20 @@ def turn_record(*, record: TurnRecord) -> Turn:
         first_audio_sent_ms=timings.first_audio_sent_ms,
         provider_floor_ms=timings.provider_floor_ms,
     )
+    if record.replaces and (previous := _stored_turn(record)) is not None:
+        turn.pk, turn.started_at = previous.pk, previous.started_at
+        old_audio = previous.audio.name
+    else:
+        old_audio = ""
     if record.audio:
         extension = AUDIO_EXTENSIONS.get(record.audio_mime, "bin")
         turn.audio.save(f"{record.index:04d}-{record.speaker}.{extension}", ContentFile(record.audio), save=False)
+    if turn.pk is not None:
+        with transaction.atomic():
+            turn.save(force_update=True)
+        if old_audio and old_audio != turn.audio.name:
+            turn.audio.storage.delete(old_audio)
+        return turn
     try:
         with transaction.atomic():
             turn.save()
@@ -148,6 +159,10 @@ def turn_record(*, record: TurnRecord) -> Turn:
         return existing
     Interview.objects.filter(pk=record.interview_id).update(last_seen_at=timezone.now())
     return turn
+
+
+def _stored_turn(record: TurnRecord) -> Turn | None:
+    return Turn.objects.filter(interview_id=record.interview_id, index=record.index, speaker=record.speaker).first()
 
 
 def turn_update_transcript(

@@ -41,6 +41,9 @@ class EndpointConfig:
     max_silence_s: float = 3.0  # ... after a trailing-off one ("so...", "and the")
     short_utterance_s: float = 1.0
     barge_in_s: float = 0.6  # voiced time over the interviewer before it stops: backchannels are shorter
+    # Over the interviewer, the page holds its playback as soon as voice starts; a pause this long
+    # ends an utterance that never became a barge-in ("mm-hm", a cough), and the interviewer goes on.
+    release_s: float = 0.4
     preroll_s: float = 0.3  # audio kept from before speech was detected, so first syllables are not cut
 
 
@@ -62,6 +65,9 @@ class ListenerEvent:
     kind: str  # "start" | "barge_in" | "end"
     pcm: np.ndarray | None = None  # the whole utterance, for "barge_in" (so far) and "end"
     voiced_s: float = 0.0
+    overlapping: bool = False  # the utterance began while the interviewer was speaking
+    # Where the utterance's audio begins ("start") or ends ("end"), in seconds of the whole stream.
+    at_s: float = 0.0
 
 
 @dataclass
@@ -70,6 +76,7 @@ class _Utterance:
     voiced_s: float = 0.0
     silence_s: float = 0.0
     barge_in_sent: bool = False
+    overlapping: bool = False
 
 
 class Listener:
@@ -93,6 +100,8 @@ class Listener:
         # patience: the transcript may show the candidate is mid-sentence.
         self.partial_covers_s: float | None = None
         self.samples_seen = 0
+        # Set by the caller before each feed: speech that starts now overlaps the interviewer.
+        self.interviewer_speaking = False
 
     @property
     def in_utterance(self) -> bool:
@@ -133,13 +142,16 @@ class Listener:
             self._onset_s = self._onset_s + WINDOW_S if voiced else 0.0
             if self._onset_s < config.min_speech_s:
                 return None
-            self._utterance = utterance = _Utterance(pcm=list(self._preroll), voiced_s=self._onset_s)
+            self._utterance = utterance = _Utterance(
+                pcm=list(self._preroll), voiced_s=self._onset_s, overlapping=self.interviewer_speaking
+            )
             added.extend(self._preroll)
+            at_s = (self.samples_seen - WINDOW * len(self._preroll)) / RECOGNITION_RATE
             self._preroll = []
             self._onset_s = 0.0
             self.partial = ""
             self.partial_covers_s = None
-            return ListenerEvent("start", voiced_s=utterance.voiced_s)
+            return ListenerEvent("start", voiced_s=utterance.voiced_s, overlapping=utterance.overlapping, at_s=at_s)
         utterance.pcm.append(window)
         added.append(window)
         if voiced:
@@ -150,12 +162,15 @@ class Listener:
         if not utterance.barge_in_sent and utterance.voiced_s >= config.barge_in_s:
             utterance.barge_in_sent = True
             return ListenerEvent("barge_in", pcm=np.concatenate(utterance.pcm), voiced_s=utterance.voiced_s)
-        needed = silence_needed(
-            voiced_s=utterance.voiced_s, partial=self.partial, language=self.language, config=config
-        )
-        speech_end_s = len(utterance.pcm) * WINDOW_S - utterance.silence_s
-        if self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1:
-            needed = config.max_silence_s
+        if utterance.overlapping and not utterance.barge_in_sent:
+            needed = config.release_s  # not (yet) an interruption: let the interviewer go on soon
+        else:
+            needed = silence_needed(
+                voiced_s=utterance.voiced_s, partial=self.partial, language=self.language, config=config
+            )
+            speech_end_s = len(utterance.pcm) * WINDOW_S - utterance.silence_s
+            if self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1:
+                needed = config.max_silence_s
         if utterance.silence_s >= needed:
             self._utterance = None
             pcm = np.concatenate(utterance.pcm)
@@ -163,15 +178,23 @@ class Listener:
             keep_tail = int((utterance.silence_s - 0.3) * RECOGNITION_RATE)
             if keep_tail > 0:
                 pcm = pcm[:-keep_tail]
-            return ListenerEvent("end", pcm=pcm, voiced_s=utterance.voiced_s)
+            at_s = self.samples_seen / RECOGNITION_RATE - max(0, keep_tail) / RECOGNITION_RATE
+            return ListenerEvent(
+                "end", pcm=pcm, voiced_s=utterance.voiced_s, overlapping=utterance.overlapping, at_s=at_s
+            )
         return None
 
     def force_end(self) -> ListenerEvent:
         """End the current utterance now (the client said the answer is over)."""
         pcm = self.current_pcm()
-        voiced_s = self._utterance.voiced_s if self._utterance is not None else 0.0
-        self._utterance = None
-        return ListenerEvent("end", pcm=pcm, voiced_s=voiced_s)
+        utterance, self._utterance = self._utterance, None
+        return ListenerEvent(
+            "end",
+            pcm=pcm,
+            voiced_s=utterance.voiced_s if utterance is not None else 0.0,
+            overlapping=utterance is not None and utterance.overlapping,
+            at_s=self.samples_seen / RECOGNITION_RATE,
+        )
 
     def current_pcm(self) -> np.ndarray:
         """The utterance heard so far (empty when none)."""

@@ -174,7 +174,11 @@ export class StreamingInterviewClient {
         this._emit("ai_audio_chunk", message);
         break;
       case "ai_audio_end":
-        if (message.interrupted) {
+        if (message.withdrawn) {
+          // Never heard (the candidate went on with the answer): the next reply reuses the number.
+          this.streamedTurns.delete(message.turn);
+          if (this.currentAiTurn === message.turn) this.currentAiTurn = null;
+        } else if (message.interrupted) {
           // The server stopped this turn (the candidate barged in, or asked to interrupt).
           const turn = message.turn ?? this.currentAiTurn;
           if (turn !== null && turn !== undefined) this.flushedTurns.add(turn);
@@ -184,8 +188,14 @@ export class StreamingInterviewClient {
         this._emit("ai_audio_end", message);
         break;
       case "speech_started":
-        // Hands-free: the server heard the candidate's voice (overlapping: over the interviewer).
-        this._emit("speech_started", { overlapping: Boolean(message.overlapping) });
+        // Hands-free: the server heard the candidate's voice (overlapping: over the interviewer;
+        // hold: pause the interviewer now; continues_turn: the candidate went on with that answer).
+        if (message.continues_turn !== undefined && message.continues_turn !== null) this.setActivity(Activity.LISTENING);
+        this._emit("speech_started", {
+          overlapping: Boolean(message.overlapping),
+          hold: Boolean(message.hold),
+          continuesTurn: message.continues_turn ?? null,
+        });
         break;
       case "speech_ended":
         if (!message.ignored) this.setActivity(Activity.THINKING);

@@ -81,6 +81,9 @@ const debug = {
     answersEnded: 0,
     partialTranscripts: 0,
     interruptedTurns: [], // turns the server ended with ai_audio_end interrupted:true
+    withdrawnTurns: [], // replies withdrawn before a sound (the candidate went on with the answer)
+    holds: 0, // times the page held the interviewer's playback for the candidate's voice
+    answersContinued: 0, // answers the candidate went on with after a pause
     localInterrupts: 0,
     flushes: [], // {turn, currentTime, bufferedEnd} when the page dropped the interviewer's audio
     volume: 1,
@@ -121,6 +124,14 @@ function upsertEntry(turn, speaker, text, { append = false, final = true } = {})
   entry.element.classList.toggle("partial", !final);
   elements.transcript.scrollTop = elements.transcript.scrollHeight;
   return entry;
+}
+
+function removeEntry(turn) {
+  const entry = state.entries.get(turn);
+  if (!entry) return;
+  entry.element.remove();
+  state.entries.delete(turn);
+  if (elements.subtitleAi.textContent === entry.text) elements.subtitleAi.textContent = "";
 }
 
 function renderHistory(history) {
@@ -668,14 +679,25 @@ function wireClient(client, player) {
     else if (isHandsFree()) startListening();
     renderActivity();
   });
-  client.on("speech_started", ({ overlapping }) => {
+  client.on("speech_started", ({ overlapping, hold, continuesTurn }) => {
     debug.stats.speechStarted += 1;
     state.candidateSpeaking = true;
-    if (!overlapping) showAnswerPlaceholder();
+    if (continuesTurn !== null) {
+      // The candidate was only pausing: the server withdrew its reply and the answer goes on.
+      debug.stats.answersContinued += 1;
+    } else if (!overlapping) {
+      showAnswerPlaceholder();
+    }
     if (overlapping) {
-      // Over the interviewer: quieter at once, until it proves a barge-in (flush) or is ignored.
+      // Over the interviewer: stop at once (or only get quieter, where the server says holding
+      // keeps being a false alarm), until it proves a barge-in (flush) or is ignored (go on).
       debug.stats.speechStartedOverlapping += 1;
-      duck();
+      if (hold) {
+        debug.stats.holds += 1;
+        player.hold();
+      } else {
+        duck();
+      }
     }
     renderActivity();
   });
@@ -684,6 +706,7 @@ function wireClient(client, player) {
     if (ignored) {
       debug.stats.speechIgnored[reason] = (debug.stats.speechIgnored[reason] || 0) + 1;
       clearAnswerPlaceholder({ restore: true });
+      player.release();
     } else {
       debug.stats.answersEnded += 1;
       // The answer counts: whatever of the interviewer's last turn is still playing is moot now.
@@ -710,7 +733,11 @@ function wireClient(client, player) {
     player.appendChunk(message.turn, base64ToBytes(message.data));
   });
   client.on("ai_audio_end", (message) => {
-    if (message.interrupted) {
+    if (message.withdrawn) {
+      // A reply never heard: the candidate went on with the answer before it made a sound.
+      debug.stats.withdrawnTurns.push(message.turn);
+      removeEntry(message.turn);
+    } else if (message.interrupted) {
       // The candidate barged in (or asked to interrupt): drop this turn's audio now, report nothing.
       debug.stats.interruptedTurns.push(message.turn);
       flushPlayback({ report: false });

@@ -6,6 +6,8 @@
 // Events (via on()): "started" {turn}, "ended" {turn}, "idle", "error" {message}.
 // stop() ends what is playing now and drops everything buffered; stop({ silent: true }) does so
 // without "ended" events (a turn the server itself cut off needs no playback report).
+// hold() pauses where it is (the candidate started talking over the interviewer) and keeps
+// buffering what arrives; release() goes on from there; stop() also ends a hold.
 
 import { audioContext } from "./audio-tools.js";
 
@@ -62,6 +64,7 @@ export class MediaSourcePlayer extends Emitter {
     this.order = [];
     this.sourceBuffer = null;
     this.broken = false;
+    this.held = false;
     this.mediaSource = new MediaSource();
     this._ready = new Promise((resolve) => {
       this.mediaSource.addEventListener(
@@ -168,10 +171,23 @@ export class MediaSourcePlayer extends Emitter {
       this._fail(`Could not queue audio: ${error.message}`);
       return;
     }
-    if (this.audio.paused) {
-      const attempt = this.audio.play();
-      if (attempt && attempt.catch) attempt.catch((error) => this.emit("autoplay_blocked", { error }));
-    }
+    if (this.audio.paused && !this.held) this._play();
+  }
+
+  _play() {
+    const attempt = this.audio.play();
+    if (attempt && attempt.catch) attempt.catch((error) => this.emit("autoplay_blocked", { error }));
+  }
+
+  hold() {
+    this.held = true;
+    if (!this.audio.paused) this.audio.pause();
+  }
+
+  release() {
+    if (!this.held) return;
+    this.held = false;
+    if (this.sourceBuffer && this._bufferedEnd() > this.audio.currentTime) this._play();
   }
 
   _check() {
@@ -212,6 +228,7 @@ export class MediaSourcePlayer extends Emitter {
 
   /** Stop speaking now (the candidate interrupted, or the interview ended). */
   stop({ silent = false } = {}) {
+    this.held = false;
     this.queue = [];
     for (const span of this.spans.values()) {
       if (span.startedReported && !span.endedReported && !silent) {
@@ -308,7 +325,20 @@ export class WebAudioPlayer extends Emitter {
     this.carry = new Map(); // turn -> leftover bytes (an incomplete frame)
     this.decodeChain = Promise.resolve();
     this.sources = new Set();
+    this.held = false;
     this._timer = setInterval(() => this._check(), 50);
+  }
+
+  // The context's clock stops while suspended, so the schedule simply resumes where it was.
+  hold() {
+    this.held = true;
+    this.ctx.suspend().catch(() => {});
+  }
+
+  release() {
+    if (!this.held) return;
+    this.held = false;
+    this.ctx.resume().catch(() => {});
   }
 
   unlock() {
@@ -407,6 +437,7 @@ export class WebAudioPlayer extends Emitter {
   }
 
   stop({ silent = false } = {}) {
+    this.release();
     for (const source of this.sources) {
       try {
         source.stop();

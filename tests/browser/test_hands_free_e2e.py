@@ -151,7 +151,8 @@ def test_talking_over_the_interviewer_interrupts_it(
         assert abs(second - first) < 0.05, (first, second)
         assert first >= flush["bufferedEnd"] - 0.05, (first, flush)
         stats = state(page, "window.__interview.stats")
-        assert stats["speechStartedOverlapping"] >= 1 and stats["minVolume"] == 0.25, stats
+        # Held (paused) as soon as the voice was heard, then flushed when it proved a barge-in.
+        assert stats["speechStartedOverlapping"] >= 1 and stats["holds"] >= 1, stats
         assert stats["volume"] == 1, stats
         assert 0 not in stats["playbackEnded"], "a flushed turn must not be reported as played"
         expect(page.locator("#activity")).to_have_attribute("data-state", "candidate")
