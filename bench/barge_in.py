@@ -6,7 +6,9 @@ streamed at real-time pace in 100 ms chunks (as the page's MediaRecorder sends i
 from the moment the candidate's first word was spoken (its chunk reaches the server up to 100 ms
 later, as from a browser):
 
-- speech_started: the server noticed the voice (the page lowers the interviewer's volume then),
+- held: the server noticed the voice over the interviewer and told the page to hold (pause) its
+  playback (`speech_started {hold: true}`; the page pauses its audio element on that frame, so this
+  is when the candidate stops hearing the interviewer, give or take the network),
 - interrupted: the server decided it is a barge-in, cancelled the LLM and TTS streams and told
   the page to flush its audio (`ai_audio_end` with interrupted: true),
 - llm_closed: when the fake LLM saw its stream closed by the server.
@@ -78,7 +80,7 @@ async def one_run(server, fake_openai, pcm: np.ndarray) -> dict[str, float]:
         onset = started + voice_onset_s
     chat = [r for r in fake_openai.requests if r.endpoint == "chat" and r.client_disconnected][-1]
     result = {
-        "speech_started_ms": (times["speech_started"] - onset) * 1000,
+        "held_ms": (times["held"] - onset) * 1000,
         "interrupted_ms": (times["interrupted"] - onset) * 1000,
     }
     if chat.finished_wall and chat.client_disconnected:
@@ -102,8 +104,8 @@ async def watch(ws, times: dict[str, float]) -> None:
     while "interrupted" not in times:
         frame = json.loads(await ws.recv())
         now = time.perf_counter()
-        if frame["type"] == "speech_started" and "speech_started" not in times:
-            times["speech_started"] = now
+        if frame["type"] == "speech_started" and frame.get("hold") and "held" not in times:
+            times["held"] = now
         if frame["type"] == "ai_audio_end" and frame.get("interrupted"):
             times["interrupted"] = now
 
@@ -128,9 +130,7 @@ async def main(runs: int) -> dict[str, list[float]]:
             results = [await one_run(server, fake_openai, pcm) for _ in range(runs)]
         finally:
             server.stop()
-    return {
-        key: [r[key] for r in results if key in r] for key in ("speech_started_ms", "interrupted_ms", "llm_closed_ms")
-    }
+    return {key: [r[key] for r in results if key in r] for key in ("held_ms", "interrupted_ms", "llm_closed_ms")}
 
 
 if __name__ == "__main__":

@@ -65,10 +65,14 @@ async def test_english_answer(stt, en_webm):
 
 async def test_korean_answer(stt):
     # espeak-ng's Korean is robotic: Whisper base gets about half of its syllables and few whole words,
-    # so this checks the Korean path (multilingual model, Hangul out) rather than accuracy.
+    # so this checks the Korean path (multilingual model, Hangul out) rather than accuracy. Issue #8's
+    # bar (word recall >= 70%) is not met by any offline Korean voice/recogniser we can install; the
+    # measurements are in docs/DESIGN.md ("Korean recognition accuracy").
     text = await stt.transcribe((FIXTURES / "answer_ko.webm").read_bytes(), language="ko")
+    recalls = f"word recall {word_recall(KO_TEXT, text):.0%}, syllable recall {syllable_recall(KO_TEXT, text):.0%}"
+    print(f"korean: {recalls}: {text}")
     assert re.search(r"[가-힣]", text), text
-    assert syllable_recall(KO_TEXT, text) >= 0.35, text
+    assert syllable_recall(KO_TEXT, text) >= 0.35, (recalls, text)
 
 
 async def test_multilingual_model_recognises_real_speech(tmp_path_factory, en_webm):

@@ -166,12 +166,15 @@ def hands_free_interview() -> Any:
     return make_interview(template=make_template(hands_free=True))
 
 
-async def stream(comm: Any, pcm: np.ndarray, *, chunk_s: float = 0.25) -> None:
-    """A fresh MediaRecorder stream: header first, then browser-sized chunks."""
+async def stream(comm: Any, pcm: np.ndarray, *, chunk_s: float = 0.25, real_time: bool = False) -> None:
+    """A fresh MediaRecorder stream: header first, then browser-sized chunks (at the pace they are
+    spoken with `real_time`, as the streaming recogniser needs to keep up with the voice)."""
     webm = make_test_webm(pcm)
     step = max(1, int(len(webm) * chunk_s / (len(pcm) / RECOGNITION_RATE)))
     for start in range(0, len(webm), step):
         await comm.send_to(bytes_data=webm[start : start + step])
+        if real_time:
+            await asyncio.sleep(chunk_s)
 
 
 async def started(fake_openai: Any, token: str) -> Any:
@@ -312,7 +315,7 @@ async def test_going_on_after_a_long_pause_withdraws_the_reply_and_keeps_one_ans
     # One continuous recording: the answer, a 1.6 s pause (longer than the 1.2 s that ends an
     # answer), then the candidate goes on.
     pause_s = 1.6
-    await stream(comm, np.concatenate([voice["long"], silence(pause_s), voice["other"], silence(2.0)]))
+    await stream(comm, np.concatenate([voice["long"], silence(pause_s), voice["other"], silence(2.0)]), real_time=True)
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
     assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "withdrawn": True}
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
@@ -338,3 +341,31 @@ async def test_going_on_after_a_long_pause_withdraws_the_reply_and_keeps_one_ans
     with answer.audio.open("rb") as stored:
         assert abs(len(decode_to_pcm(stored.read())) / RECOGNITION_RATE - expected_s) < 0.8
     assert turns[2].text == "A team of six." and not turns[2].interrupted
+
+
+@socket_test[0]
+@socket_test[1]
+async def test_a_reopened_answer_is_recognised_whole_by_the_streaming_local_engine(
+    voice, fake_openai, fake_elevenlabs, settings
+):
+    # The local engine transcribes while the candidate speaks: when the answer reopens, its stream
+    # is fed the words before the pause again, so one transcript covers the whole answer.
+    settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["openai"], "tts": ["elevenlabs"]}
+    interview = await hands_free_interview()
+    comm = await started(fake_openai, interview.invite_token)
+    fake_openai.first_token_delay_s = 1.5
+    fake_openai.chat_replies = ["Thanks.", "A team of six."]
+    await stream(comm, np.concatenate([voice["long"], silence(1.6), voice["other"], silence(3.5)]), real_time=True)
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=30)
+    assert frames[-1]["withdrawn"] is True
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=30)
+    assert frames[0] == {"type": "speech_started", "overlapping": False, "continues_turn": 1}
+    final = next(f for f in frames if f["type"] == "user_transcript" and f["final"])
+    words = final["text"].lower()
+    assert final["turn"] == 1
+    assert "payment" in words and "team size" in words, words
+    assert text_of(frames) == "A team of six."
+    await comm.disconnect()
+    turns = await database_sync_to_async(lambda: list(Turn.objects.filter(interview=interview).order_by("index")))()
+    assert [(t.index, t.speaker) for t in turns] == [(0, "interviewer"), (1, "candidate"), (2, "interviewer")]
+    assert turns[1].text == final["text"]
