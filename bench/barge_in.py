@@ -1,10 +1,11 @@
-"""Barge-in benchmark: how fast talking over the interviewer lowers and then stops it.
+"""Barge-in benchmark: how fast talking over the interviewer holds and then stops it.
 
 A real daphne process runs a hands-free interview against the fake providers; the interviewer
-gives a long, slowly streamed reply, and the candidate starts talking over it. The answer is
-streamed at real-time pace in 100 ms chunks (as the page's MediaRecorder sends it), so times are measured
-from the moment the candidate's first word was spoken (its chunk reaches the server up to 100 ms
-later, as from a browser):
+gives a long, slowly streamed reply, and the candidate starts talking over it. The microphone is
+one continuous recording streamed in real time as the page's MediaRecorder hands it over (100 ms
+timeslices, each sent once it has been spoken: tests.live.speak_in_real_time), so times are
+measured from the moment the candidate's first word was spoken (its chunk reaches the server up to
+100 ms later, as from a browser):
 
 - held: the server noticed the voice over the interviewer and told the page to hold (pause) its
   playback (`speech_started {hold: true}`; the page pauses its audio element on that frame, so this
@@ -36,6 +37,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 
 CHUNK_S = 0.1  # the page streams 100 ms chunks in hands-free mode (static/interviews/client.js)
 LEAD_SILENCE_S = 0.5
+WAIT_S = 4.0  # after the answer: it ends (1.2 s) and the interviewer's reply starts
 
 
 async def speech_pcm() -> np.ndarray:
@@ -49,11 +51,11 @@ async def speech_pcm() -> np.ndarray:
     return decode_to_pcm(mp3)
 
 
-async def one_run(server, fake_openai, pcm: np.ndarray) -> dict[str, float]:
+async def one_run(server, fake_openai, pcm: np.ndarray, phase_s: float) -> dict[str, float]:
     import websockets
 
-    from interviews.audio import RECOGNITION_RATE, make_test_webm
-    from tests.live import frames_until
+    from interviews.audio import RECOGNITION_RATE
+    from tests.live import frames_until, speak_in_real_time
 
     fake_openai.configure(per_token_delay_s=0.0, chat_replies=["Hello! Tell me about your work."])
     interview = server.create_interview(candidate="Bench")
@@ -63,20 +65,23 @@ async def one_run(server, fake_openai, pcm: np.ndarray) -> dict[str, float]:
         await ws.send(json.dumps({"type": "playback", "turn": greeting[-1]["turn"], "event": "ended"}))
         # The next reply is long and slow, so the interviewer is still talking when we speak.
         fake_openai.configure(per_token_delay_s=0.12, chat_replies=["Thanks for that. " * 40])
-        lead = np.zeros(int(LEAD_SILENCE_S * RECOGNITION_RATE), dtype=np.float32)
-        tail = np.zeros(RECOGNITION_RATE * 3, dtype=np.float32)  # a pause that ends the answer
-        first = make_test_webm(np.concatenate([lead, pcm[: len(pcm) // 2], tail]))
-        await send_paced(ws, first)
-        await frames_until(ws, "ai_audio_chunk", timeout_s=30)
-        await asyncio.sleep(1.0)
-        webm = make_test_webm(np.concatenate([lead, pcm, np.zeros(RECOGNITION_RATE * 2, dtype=np.float32)]))
+        # One continuous recording, as the page's recorder makes in hands-free mode: a short answer,
+        # a pause while the interviewer starts its reply, then the candidate talks over it.
+        silence = np.zeros(int(LEAD_SILENCE_S * RECOGNITION_RATE), dtype=np.float32)
+        answer = np.concatenate([silence, pcm[: len(pcm) // 2]])
+        # phase_s moves the first word against the recorder's 100 ms timeslices, run by run.
+        wait = np.zeros(int((WAIT_S + phase_s) * RECOGNITION_RATE), dtype=np.float32)
+        tail = np.zeros(RECOGNITION_RATE * 2, dtype=np.float32)
+        recording = np.concatenate([answer, wait, pcm, tail])
+        voice_onset_s = (len(answer) + len(wait)) / RECOGNITION_RATE
+        voice_onset_s += np.flatnonzero(np.abs(pcm) > 0.02)[0] / RECOGNITION_RATE
         times: dict[str, float] = {}
         receiver = asyncio.create_task(watch(ws, times))
-        voice_onset_s = LEAD_SILENCE_S + np.flatnonzero(np.abs(pcm) > 0.02)[0] / RECOGNITION_RATE
         started = time.perf_counter()
         times["onset_wall"] = time.time() + voice_onset_s
-        await send_paced(ws, webm)
-        await asyncio.wait_for(receiver, timeout=15)
+        sender = asyncio.create_task(speak_in_real_time(ws.send, recording, chunk_s=CHUNK_S, started=started))
+        await asyncio.wait_for(receiver, timeout=30)
+        sender.cancel()
         onset = started + voice_onset_s
     chat = [r for r in fake_openai.requests if r.endpoint == "chat" and r.client_disconnected][-1]
     result = {
@@ -86,18 +91,6 @@ async def one_run(server, fake_openai, pcm: np.ndarray) -> dict[str, float]:
     if chat.finished_wall and chat.client_disconnected:
         result["llm_closed_ms"] = (chat.finished_wall - times["onset_wall"]) * 1000
     return result
-
-
-async def send_paced(ws, webm: bytes) -> None:
-    from interviews.audio import RECOGNITION_RATE, decode_to_pcm
-
-    duration = len(decode_to_pcm(webm)) / RECOGNITION_RATE
-    step = max(1, int(len(webm) * CHUNK_S / duration))
-    began = time.perf_counter()
-    for index, start in enumerate(range(0, len(webm), step)):
-        # A recorder hands over each chunk when it has been spoken, not before.
-        await asyncio.sleep(max(0.0, (index + 1) * CHUNK_S - (time.perf_counter() - began)))
-        await ws.send(webm[start : start + step])
 
 
 async def watch(ws, times: dict[str, float]) -> None:
@@ -127,7 +120,7 @@ async def main(runs: int) -> dict[str, list[float]]:
         server.set_hands_free("backend-engineer-en", True)
         server.start()
         try:
-            results = [await one_run(server, fake_openai, pcm) for _ in range(runs)]
+            results = [await one_run(server, fake_openai, pcm, CHUNK_S * k / runs) for k in range(runs)]
         finally:
             server.stop()
     return {key: [r[key] for r in results if key in r] for key in ("held_ms", "interrupted_ms", "llm_closed_ms")}

@@ -2,12 +2,20 @@
 often a candidate who is only pausing is cut off, on a scripted set of spoken answers.
 
 The answers are spoken by the local Piper voice, with pauses inserted: complete answers, thinking
-pauses inside an answer, "um" pauses, unfinished sentences and one-word answers. They are fed in
-250 ms chunks at real-time pace through the same listener (Silero VAD + endpointer) and the same
-local streaming recognition (whose partial transcripts make the endpointer patient) as a live
-hands-free interview.
+pauses inside an answer, "um" pauses, unfinished sentences and one-word answers. Each is streamed
+at real-time pace, in the 100 ms chunks the page sends in hands-free mode, into a real daphne
+process with no provider keys (local recognition, interviewer and voice: the whole product), one
+new interview per answer. From the frames the client receives and the stored turns:
 
-    .venv/bin/python bench/endpointing.py [--repeats 2] [--json]
+- early decisions: the server took the answer as finished during a pause inside it,
+- recovered: of those, the candidate went on before the interviewer made a sound, so the reply
+  was withdrawn and the answer continued (the candidate never hears a cut),
+- audible cuts: the interviewer's reply reached the client before the candidate had finished:
+  the false cuts a candidate experiences,
+- split answers: answers stored as more than one candidate turn,
+- delay: end of speech -> the final answer-ended decision, and -> the reply's first audio.
+
+    .venv/bin/python bench/endpointing.py [--repeats 3] [--json]
 """
 
 from __future__ import annotations
@@ -18,9 +26,11 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,13 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 
-from interviews.audio import RECOGNITION_RATE, decode_to_pcm, make_test_webm  # noqa: E402
+from interviews.audio import RECOGNITION_RATE, decode_to_pcm  # noqa: E402
 from interviews.providers.base import Voice  # noqa: E402
-from interviews.providers.local_stt import LocalSpeechToText  # noqa: E402
 from interviews.providers.local_tts import LocalTextToSpeech  # noqa: E402
-from interviews.turn_taking import Listener  # noqa: E402
 
-CHUNK_S = 0.25
+CHUNK_S = 0.1  # the page's MediaRecorder timeslice in hands-free mode (static/interviews/client.js)
 
 # (name, [spoken text or pause in seconds, ...]); every answer ends with 3.5 s of silence.
 SCRIPT: list[tuple[str, list[str | float]]] = [
@@ -42,6 +50,8 @@ SCRIPT: list[tuple[str, list[str | float]]] = [
     ("two sentences", ["We used PostgreSQL.", 0.4, "Later we added Redis for the hot paths."]),
     ("thinking pause 0.7 s", ["The hardest part was the migration.", 0.7, "We had to keep both systems in sync."]),
     ("thinking pause 1.0 s", ["It took about six months.", 1.0, "Most of it was testing."]),
+    ("thinking pause 1.5 s", ["We had one outage that year.", 1.5, "After it we added load shedding."]),
+    ("thinking pause 2.5 s", ["I led a team of four.", 2.5, "Two of them were new graduates."]),
     ("um pause 2 s", ["So, um", 2.0, "I think the main lesson was to measure first."]),
     ("unfinished sentence 2 s", ["And then we", 2.0, "moved the queue to a managed service."]),
     ("trailing and 1.8 s", ["We tried caching and", 1.8, "it cut the latency in half."]),
@@ -49,6 +59,7 @@ SCRIPT: list[tuple[str, list[str | float]]] = [
     ("hmm then answer", ["Hmm.", 1.6, "I would start with the data model."]),
 ]
 END_SILENCE_S = 3.5
+KEYS = ("OPENAI_API_KEY", "ELEVENLABS_API_KEY", "STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER", "DATABASE_URL")
 
 
 @dataclass
@@ -56,7 +67,11 @@ class Outcome:
     name: str
     speech_end_s: float  # where the last word ends in the recording
     pauses: list[tuple[float, float]]  # (start, end) of pauses inside the answer
-    ends: list[float]  # when the listener decided an answer ended
+    decisions: list[float] = field(default_factory=list)  # "answer ended" decisions, stream time
+    continued: int = 0  # answers reopened because the candidate went on
+    withdrawn: int = 0  # replies withdrawn before they made a sound
+    reply_audio_s: list[float] = field(default_factory=list)  # first audio of each reply heard
+    candidate_turns: int = 0  # stored
 
 
 def voiced_end(pcm: np.ndarray, threshold: float = 0.01) -> float:
@@ -90,91 +105,137 @@ async def render(tts: LocalTextToSpeech, parts: list[str | float]) -> tuple[np.n
     return np.concatenate(pieces), last_voice_end, pauses
 
 
-async def run_one(name: str, pcm: np.ndarray, speech_end: float, pauses: list, stt: LocalSpeechToText) -> Outcome:
-    listener = Listener(language="en")
-    webm = make_test_webm(pcm)
-    duration = len(pcm) / RECOGNITION_RATE
-    step = max(1, int(len(webm) * CHUNK_S / duration))
-    stream = None
-    ends: list[float] = []
-    started = time.perf_counter()
-    for index, start in enumerate(range(0, len(webm), step)):
-        if stream is not None:
-            listener.partial_covers_s = stream.covered_s  # as the conversation does
-        events, added = await asyncio.to_thread(listener.feed, webm[start : start + step])
-        for event in events:
-            if event.kind == "start":
-                stream = stt.open_stream(language="en")
-        if stream is not None and len(added):
-            partial = await stream.feed_pcm(added)
-            if partial:
-                listener.partial = partial
-        for event in events:
-            if event.kind == "end":
-                ends.append(listener.samples_seen / RECOGNITION_RATE)
-                print(f"  end at {ends[-1]:.2f}: partial {listener.partial!r}", file=sys.stderr)
-                if stream is not None:
-                    await stream.aclose()
-                stream = None
-        # Real-time pace, as a browser sends it: partial transcripts arrive when they would live.
-        await asyncio.sleep(max(0.0, (index + 1) * CHUNK_S - (time.perf_counter() - started)))
-    if stream is not None:
-        await stream.aclose()
-    listener.close()
-    return Outcome(name=name, speech_end_s=speech_end, pauses=pauses, ends=ends)
+async def run_one(server: Any, name: str, pcm: np.ndarray, speech_end: float, pauses: list) -> Outcome:
+    import websockets
+
+    from tests.live import frames_until, speak_in_real_time
+
+    outcome = Outcome(name=name, speech_end_s=speech_end, pauses=pauses)
+    interview = server.create_interview(candidate="Endpointing")
+    duration_s = len(pcm) / RECOGNITION_RATE
+    async with websockets.connect(interview["websocket_url"], origin=server.url, max_size=None) as ws:
+        await ws.recv()  # session_state
+        greeting = await frames_until(ws, "ai_audio_end", timeout_s=60)
+        await ws.send(json.dumps({"type": "playback", "turn": greeting[-1]["turn"], "event": "ended"}))
+        started = time.perf_counter()
+        sender = asyncio.create_task(speak_in_real_time(ws.send, pcm, chunk_s=CHUNK_S, started=started))
+        reply_turns: dict[int, float] = {}  # reply turn -> first audio, stream time
+        async with asyncio.timeout(duration_s + 30):
+            while True:
+                frame = json.loads(await ws.recv())
+                now = time.perf_counter() - started
+                kind = frame["type"]
+                if kind == "speech_ended" and not frame.get("ignored"):
+                    outcome.decisions.append(now)
+                elif kind == "speech_started" and frame.get("continues_turn") is not None:
+                    outcome.continued += 1
+                elif kind == "ai_audio_chunk":
+                    reply_turns.setdefault(frame["turn"], now)
+                elif kind == "ai_audio_end" and frame.get("withdrawn"):
+                    outcome.withdrawn += 1
+                    reply_turns.pop(frame["turn"], None)
+                elif kind == "ai_audio_end" and reply_turns.get(frame["turn"], 0.0) > speech_end:
+                    break  # the reply to the whole answer has been sent
+        await sender
+    outcome.reply_audio_s = sorted(reply_turns.values())
+    exported = json.loads(server.manage("export_interview", str(interview["id"])))
+    outcome.candidate_turns = sum(1 for turn in exported["turns"] if turn["speaker"] == "candidate")
+    return outcome
+
+
+def start_server(data_dir: Path) -> Any:
+    from tests.live import LiveServer
+
+    for key in KEYS:
+        os.environ.pop(key, None)  # no keys: every stage runs on its local engine
+    server = LiveServer(data_dir=data_dir, env={"WARM_PROVIDERS": "1"}).prepare()
+    server.set_hands_free("backend-engineer-en", True)
+    return server.start()
 
 
 async def main(repeats: int) -> dict:
     tts = LocalTextToSpeech()
-    stt = LocalSpeechToText(cache_dir=ROOT / "var" / "models")
-    await stt.warm()
     outcomes: list[Outcome] = []
-    for repeat in range(repeats):
-        for name, parts in SCRIPT:
-            pcm, speech_end, pauses = await render(tts, parts)  # Piper varies a little each time
-            outcome = await run_one(name, pcm, speech_end, pauses, stt)
-            outcomes.append(outcome)
-            print(f"[{repeat + 1}/{repeats}] {name}: ends at {[round(e, 2) for e in outcome.ends]}", file=sys.stderr)
-    delays = []
-    false_cuts = 0
-    missed = 0
-    pauses_total = sum(len(o.pauses) for o in outcomes)
-    for outcome in outcomes:
-        final = [e for e in outcome.ends if e > outcome.speech_end_s]
-        early = [e for e in outcome.ends if e <= outcome.speech_end_s]
-        false_cuts += len(early)
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp))
+        try:
+            for repeat in range(repeats):
+                for name, parts in SCRIPT:
+                    pcm, speech_end, pauses = await render(tts, parts)  # Piper varies a little each time
+                    outcome = await run_one(server, name, pcm, speech_end, pauses)
+                    outcomes.append(outcome)
+                    print(
+                        f"[{repeat + 1}/{repeats}] {name}: decisions {[round(d, 2) for d in outcome.decisions]} "
+                        f"speech end {speech_end:.2f} continued {outcome.continued} "
+                        f"replies heard at {[round(r, 2) for r in outcome.reply_audio_s]} "
+                        f"candidate turns {outcome.candidate_turns}",
+                        file=sys.stderr,
+                    )
+        finally:
+            server.stop()
+    return analyse(outcomes)
+
+
+def _early(o: Outcome) -> int:
+    return sum(1 for d in o.decisions if d <= o.speech_end_s)
+
+
+def _audible(o: Outcome) -> int:
+    return sum(1 for r in o.reply_audio_s if r <= o.speech_end_s)
+
+
+def analyse(outcomes: list[Outcome]) -> dict:
+    delays, reply_delays = [], []
+    for o in outcomes:
+        final = [d for d in o.decisions if d > o.speech_end_s]
         if final:
-            delays.append(final[0] - outcome.speech_end_s)
-        else:
-            missed += 1
+            delays.append(final[0] - o.speech_end_s)
+        heard = [r for r in o.reply_audio_s if r > o.speech_end_s]
+        if heard:
+            reply_delays.append(heard[0] - o.speech_end_s)
+    pauses_total = sum(len(o.pauses) for o in outcomes)
     per_scenario = {}
     for name, _ in SCRIPT:
         mine = [o for o in outcomes if o.name == name]
-        scenario_delays = [
-            next(e for e in o.ends if e > o.speech_end_s) - o.speech_end_s
-            for o in mine
-            if any(e > o.speech_end_s for e in o.ends)
-        ]
         gaps = [end - start for o in mine for start, end in o.pauses]
+        scenario_delays = [
+            next(d for d in o.decisions if d > o.speech_end_s) - o.speech_end_s
+            for o in mine
+            if any(d > o.speech_end_s for d in o.decisions)
+        ]
         per_scenario[name] = {
             "silence_inside_s": round(statistics.mean(gaps), 2) if gaps else None,
             "delay_s_median": round(statistics.median(scenario_delays), 2) if scenario_delays else None,
-            "false_cuts": sum(1 for o in mine for e in o.ends if e <= o.speech_end_s),
+            "early_decisions": sum(_early(o) for o in mine),
+            "recovered": sum(o.continued for o in mine),
+            "audible_cuts": sum(_audible(o) for o in mine),
+            "split_answers": sum(1 for o in mine if o.candidate_turns > 1),
             "runs": len(mine),
         }
+    audible = sum(_audible(o) for o in outcomes)
     return {
         "answers": len(outcomes),
         "pauses_inside_answers": pauses_total,
-        "false_cuts": false_cuts,
-        "false_cut_rate_per_pause": round(false_cuts / pauses_total, 3) if pauses_total else 0.0,
-        "answers_never_ended": missed,
-        "delay_s": {
-            "p50": round(statistics.median(delays), 2),
-            "p90": round(float(np.percentile(delays, 90)), 2),
-            "min": round(min(delays), 2),
-            "max": round(max(delays), 2),
-        },
+        "early_decisions": sum(_early(o) for o in outcomes),
+        "recovered": sum(o.continued for o in outcomes),
+        "audible_cuts": audible,
+        "audible_cut_rate_per_pause": round(audible / pauses_total, 3) if pauses_total else 0.0,
+        "split_answers": sum(1 for o in outcomes if o.candidate_turns > 1),
+        "answers_never_ended": sum(1 for o in outcomes if not any(d > o.speech_end_s for d in o.decisions)),
+        "delay_s": _spread(delays),
+        "reply_first_audio_s": _spread(reply_delays),
         "per_scenario": per_scenario,
+    }
+
+
+def _spread(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    return {
+        "p50": round(statistics.median(values), 2),
+        "p90": round(float(np.percentile(values, 90)), 2),
+        "min": round(min(values), 2),
+        "max": round(max(values), 2),
     }
 
 
@@ -191,15 +252,24 @@ if __name__ == "__main__":
         print(json.dumps(result, indent=2))
     else:
         print(f"answers: {result['answers']}, pauses inside answers: {result['pauses_inside_answers']}")
-        print(f"false cuts: {result['false_cuts']} ({result['false_cut_rate_per_pause']:.1%} of pauses)")
-        delay = result["delay_s"]
         print(
-            f"endpointing delay (end of speech -> answer ended): p50 {delay['p50']} s, p90 {delay['p90']} s, "
-            f"range {delay['min']}-{delay['max']} s"
+            f"early decisions: {result['early_decisions']}, of which recovered (reply withdrawn, answer "
+            f"continued): {result['recovered']}"
         )
-        print(f"{'scenario':28} {'real silence inside s':>21} {'median delay s':>14} {'false cuts':>10}")
+        print(f"audible cuts: {result['audible_cuts']} ({result['audible_cut_rate_per_pause']:.1%} of pauses)")
+        print(f"answers stored split: {result['split_answers']}, never ended: {result['answers_never_ended']}")
+        for key, label in (
+            ("delay_s", "end of speech -> answer ended"),
+            ("reply_first_audio_s", "end of speech -> reply's first audio"),
+        ):
+            if (spread := result[key]) is not None:
+                print(f"{label}: p50 {spread['p50']} s, p90 {spread['p90']} s, range {spread['min']}-{spread['max']} s")
+        header = (
+            f"{'scenario':26} {'silence s':>9} {'delay s':>8} {'early':>6} {'recovered':>9} {'audible':>8} {'split':>6}"
+        )
+        print(header)
         for name, row in result["per_scenario"].items():
             print(
-                f"{name:28} {row['silence_inside_s']!s:>21} {row['delay_s_median']!s:>14} "
-                f"{row['false_cuts']:>7}/{row['runs']}"
+                f"{name:26} {row['silence_inside_s']!s:>9} {row['delay_s_median']!s:>8} {row['early_decisions']:>6} "
+                f"{row['recovered']:>9} {row['audible_cuts']:>8} {row['split_answers']:>6}   /{row['runs']}"
             )

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from interviews.audio import (
+    RECOGNITION_RATE,
     AudioDecodeError,
     IncrementalDecoder,
     Mp3Encoder,
@@ -16,6 +17,7 @@ from interviews.audio import (
     encode_mp3,
     make_test_webm,
     pcm_duration_s,
+    webm_chunks,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -121,3 +123,22 @@ def test_mp3_encoder_streams_frames_that_join_into_one_stream():
     # LAME adds its delay and padding (under 0.1 s) but nothing more.
     assert 1.5 <= pcm_duration_s(decoded, rate=rate) < 1.6
     assert len(encode_mp3(pcm, rate=rate)) == len(mp3)
+
+
+def test_webm_chunks_hand_over_the_recording_by_time_like_a_media_recorder():
+    # Uniform slices of time, not of bytes: silence is a few dozen bytes a slice, noise hundreds.
+    rng = np.random.default_rng(3)
+    pcm = np.concatenate(
+        [np.zeros(RECOGNITION_RATE, dtype=np.float32), rng.normal(0, 0.1, RECOGNITION_RATE * 2).astype(np.float32)]
+    )
+    chunks = webm_chunks(pcm, chunk_s=0.05)
+    assert abs(len(chunks) - 60) <= 1
+    assert len(decode_to_pcm(b"".join(chunks))) == len(decode_to_pcm(make_test_webm(pcm)))  # one whole recording
+    decoder = IncrementalDecoder(rate=RECOGNITION_RATE)
+    decoded = 0
+    for index, chunk in enumerate(chunks[:-1]):
+        decoded += len(decoder.feed(chunk))
+        if index >= 30:  # past the demuxer's start-up probe: each slice is decodable when it arrives
+            lag_s = (index + 1) * 0.05 - decoded / RECOGNITION_RATE
+            assert 0.0 <= lag_s < 0.07, (index, lag_s)  # only the encoder's lookahead is missing
+    decoder.close()
