@@ -36,10 +36,15 @@ _LAST_WORD = re.compile(r"(\w+)\W*$", re.UNICODE)
 class EndpointConfig:
     speech_threshold: float = 0.5  # VAD probability that counts as voice
     min_speech_s: float = 0.15  # voiced time before "speech started"
+    # Over the interviewer, voice starts the utterance (and so holds the interviewer) sooner:
+    # stopping quickly matters more there, and a false start costs only a short hold.
+    overlap_min_speech_s: float = 0.064
     silence_s: float = 1.2  # pause that ends a complete-sounding answer
     patient_silence_s: float = 2.2  # ... after a short utterance (thinking aloud, "hmm")
     max_silence_s: float = 3.0  # ... after a trailing-off one ("so...", "and the")
-    short_utterance_s: float = 1.0
+    # A short answer to an interview question is more often a preamble or a thought that goes on
+    # ("It took about six months." ... "Most of it was testing.") than the whole answer.
+    short_utterance_s: float = 2.5
     barge_in_s: float = 0.6  # voiced time over the interviewer before it stops: backchannels are shorter
     # Over the interviewer, the page holds its playback as soon as voice starts; a pause this long
     # ends an utterance that never became a barge-in ("mm-hm", a cough), and the interviewer goes on.
@@ -140,7 +145,8 @@ class Listener:
             keep = max(1, round((config.preroll_s + config.min_speech_s) / WINDOW_S))
             del self._preroll[:-keep]
             self._onset_s = self._onset_s + WINDOW_S if voiced else 0.0
-            if self._onset_s < config.min_speech_s:
+            needed = config.overlap_min_speech_s if self.interviewer_speaking else config.min_speech_s
+            if self._onset_s < needed - 1e-9:
                 return None
             self._utterance = utterance = _Utterance(
                 pcm=list(self._preroll), voiced_s=self._onset_s, overlapping=self.interviewer_speaking

@@ -15,6 +15,7 @@ from interviews.providers.base import Voice
 from interviews.providers.local_tts import LocalTextToSpeech
 from interviews.turn_taking import EndpointConfig, Listener, is_echo, pcm_to_wav, silence_needed
 from tests.factories import make_interview, make_template
+from tests.live import speak_in_real_time
 from tests.wsclient import communicator, receive_until, text_of
 
 LONG = "I built a payments service in Go, and it handled many requests every day."
@@ -169,12 +170,13 @@ def hands_free_interview() -> Any:
 async def stream(comm: Any, pcm: np.ndarray, *, chunk_s: float = 0.25, real_time: bool = False) -> None:
     """A fresh MediaRecorder stream: header first, then browser-sized chunks (at the pace they are
     spoken with `real_time`, as the streaming recogniser needs to keep up with the voice)."""
+    if real_time:
+        await speak_in_real_time(lambda chunk: comm.send_to(bytes_data=chunk), pcm, chunk_s=chunk_s)
+        return
     webm = make_test_webm(pcm)
     step = max(1, int(len(webm) * chunk_s / (len(pcm) / RECOGNITION_RATE)))
     for start in range(0, len(webm), step):
         await comm.send_to(bytes_data=webm[start : start + step])
-        if real_time:
-            await asyncio.sleep(chunk_s)
 
 
 async def started(fake_openai: Any, token: str) -> Any:

@@ -667,9 +667,11 @@ function wireClient(client, player) {
   client.on("session_state", (message) => {
     debug.stats.sessionStates += 1;
     if (message.mode && message.mode !== state.mode) applyMode(message.mode);
-    // A new session: nothing of the old one is ducked, and the server starts listening afresh.
+    // A new session: nothing of the old one is ducked or held (its server will never release a
+    // hold), and the server starts listening afresh.
     state.candidateSpeaking = false;
     restoreVolume();
+    player.release();
     // Audio of a turn cut off by the reconnect will not continue: play what arrived, then finish.
     if (message.resumed) player.endOpenTurns();
     renderHistory(Array.isArray(message.history) ? message.history : []);
