@@ -312,11 +312,11 @@ async def test_going_on_after_a_long_pause_withdraws_the_reply_and_keeps_one_ans
     interview = await hands_free_interview()
     comm = await started(fake_openai, interview.invite_token)
     fake_openai.transcripts = ["I built a payments service in Go.", "I built it in Go. Sorry, what is the team size?"]
-    fake_openai.first_token_delay_s = 1.5  # the reply is still being prepared when the candidate goes on
+    fake_openai.first_token_delay_s = 3.0  # the reply is still being prepared when the candidate goes on
     fake_openai.chat_replies = ["Thanks, that is a good question.", "A team of six."]
-    # One continuous recording: the answer, a 1.6 s pause (longer than the 1.2 s that ends an
-    # answer), then the candidate goes on.
-    pause_s = 1.6
+    # One continuous recording: the answer, a 2.4 s pause (longer than the 1.2 s that ends an answer
+    # of this length, and than the 2.2 s after a short one), then the candidate goes on.
+    pause_s = 2.4
     await stream(comm, np.concatenate([voice["long"], silence(pause_s), voice["other"], silence(2.0)]), real_time=True)
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
     assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "withdrawn": True}
@@ -355,9 +355,9 @@ async def test_a_reopened_answer_is_recognised_whole_by_the_streaming_local_engi
     settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["openai"], "tts": ["elevenlabs"]}
     interview = await hands_free_interview()
     comm = await started(fake_openai, interview.invite_token)
-    fake_openai.first_token_delay_s = 1.5
+    fake_openai.first_token_delay_s = 3.0
     fake_openai.chat_replies = ["Thanks.", "A team of six."]
-    await stream(comm, np.concatenate([voice["long"], silence(1.6), voice["other"], silence(3.5)]), real_time=True)
+    await stream(comm, np.concatenate([voice["long"], silence(2.4), voice["other"], silence(3.5)]), real_time=True)
     frames = await receive_until(comm, "ai_audio_end", timeout_s=30)
     assert frames[-1]["withdrawn"] is True
     frames = await receive_until(comm, "ai_audio_end", timeout_s=30)
