@@ -259,9 +259,9 @@ async def test_talking_over_the_interviewer_stops_it_and_becomes_the_answer(voic
     assert len(cut.text) < len(fake_openai.requests_to("chat")[1].response_text or "x" * 1000)
 
 
-@socket_test[0]
-@socket_test[1]
-async def test_the_interviewers_own_voice_in_the_microphone_does_not_interrupt(voice, fake_openai, fake_elevenlabs):
+async def speaking_in_the_long_voice(voice: dict, fake_openai: Any, fake_elevenlabs: Any) -> Any:
+    """A hands-free interview whose interviewer is replying, in the voice of `voice["long"]`, so
+    that audio can leak back into the microphone as echo."""
     fake_elevenlabs.speech_mp3 = voice["long_mp3"]
     fake_elevenlabs.per_chunk_delay_s = 0.05
     interview = await hands_free_interview()
@@ -270,6 +270,13 @@ async def test_the_interviewers_own_voice_in_the_microphone_does_not_interrupt(v
     fake_openai.chat_replies = ["Thanks. " * 10 + "Tell me more."]
     await stream(comm, np.concatenate([voice["other"], silence(2.0)]))
     await receive_until(comm, "ai_audio_chunk")
+    return comm
+
+
+@socket_test[0]
+@socket_test[1]
+async def test_the_interviewers_own_voice_in_the_microphone_does_not_interrupt(voice, fake_openai, fake_elevenlabs):
+    comm = await speaking_in_the_long_voice(voice, fake_openai, fake_elevenlabs)
     # The speakers leak the interviewer's speech back into the microphone, quieter.
     await stream(comm, np.concatenate([voice["long"] * 0.4, silence(0.3)]))
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
@@ -283,14 +290,7 @@ async def test_the_interviewers_own_voice_in_the_microphone_does_not_interrupt(v
 async def test_a_short_burst_of_echo_stops_holding_the_interviewer(voice, fake_openai, fake_elevenlabs):
     # Held, the interviewer's leaking voice stops with it and never reaches barge-in length: the
     # short burst is still recognised as echo, and from then on the page only lowers the volume.
-    fake_elevenlabs.speech_mp3 = voice["long_mp3"]
-    fake_elevenlabs.per_chunk_delay_s = 0.05
-    interview = await hands_free_interview()
-    comm = await started(fake_openai, interview.invite_token)
-    fake_openai.per_token_delay_s = 0.1
-    fake_openai.chat_replies = ["Thanks. " * 10 + "Tell me more."]
-    await stream(comm, np.concatenate([voice["other"], silence(2.0)]))
-    await receive_until(comm, "ai_audio_chunk")
+    comm = await speaking_in_the_long_voice(voice, fake_openai, fake_elevenlabs)
     burst = voice["long"][RECOGNITION_RATE : RECOGNITION_RATE + RECOGNITION_RATE // 2] * 0.4
     await stream(comm, np.concatenate([silence(0.3), burst, silence(0.8)]))
     frames = await receive_until(comm, "speech_ended", timeout_s=20)
