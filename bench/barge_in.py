@@ -2,10 +2,10 @@
 
 A real daphne process runs a hands-free interview against the fake providers; the interviewer
 gives a long, slowly streamed reply, and the candidate starts talking over it. The microphone is
-one continuous recording streamed in real time as the page's MediaRecorder hands it over (100 ms
+one continuous recording streamed in real time as the page's MediaRecorder hands it over (50 ms
 timeslices, each sent once it has been spoken: tests.live.speak_in_real_time), so times are
 measured from the moment the candidate's first word was spoken (its chunk reaches the server up to
-100 ms later, as from a browser):
+50 ms later, as from a browser):
 
 - held: the server noticed the voice over the interviewer and told the page to hold (pause) its
   playback (`speech_started {hold: true}`; the page pauses its audio element on that frame, so this
@@ -35,7 +35,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 
-CHUNK_S = 0.1  # the page streams 100 ms chunks in hands-free mode (static/interviews/client.js)
 LEAD_SILENCE_S = 0.5
 WAIT_S = 4.0  # after the answer: it ends (1.2 s) and the interviewer's reply starts
 
@@ -65,11 +64,12 @@ async def one_run(server, fake_openai, pcm: np.ndarray, phase_s: float) -> dict[
         await ws.send(json.dumps({"type": "playback", "turn": greeting[-1]["turn"], "event": "ended"}))
         # The next reply is long and slow, so the interviewer is still talking when we speak.
         fake_openai.configure(per_token_delay_s=0.12, chat_replies=["Thanks for that. " * 40])
+        earlier_requests = len(fake_openai.requests)
         # One continuous recording, as the page's recorder makes in hands-free mode: a short answer,
         # a pause while the interviewer starts its reply, then the candidate talks over it.
         silence = np.zeros(int(LEAD_SILENCE_S * RECOGNITION_RATE), dtype=np.float32)
         answer = np.concatenate([silence, pcm[: len(pcm) // 2]])
-        # phase_s moves the first word against the recorder's 100 ms timeslices, run by run.
+        # phase_s moves the first word against the recorder's timeslices, run by run.
         wait = np.zeros(int((WAIT_S + phase_s) * RECOGNITION_RATE), dtype=np.float32)
         tail = np.zeros(RECOGNITION_RATE * 2, dtype=np.float32)
         recording = np.concatenate([answer, wait, pcm, tail])
@@ -79,17 +79,18 @@ async def one_run(server, fake_openai, pcm: np.ndarray, phase_s: float) -> dict[
         receiver = asyncio.create_task(watch(ws, times))
         started = time.perf_counter()
         times["onset_wall"] = time.time() + voice_onset_s
-        sender = asyncio.create_task(speak_in_real_time(ws.send, recording, chunk_s=CHUNK_S, started=started))
+        sender = asyncio.create_task(speak_in_real_time(ws.send, recording, started=started))
         await asyncio.wait_for(receiver, timeout=30)
         sender.cancel()
         onset = started + voice_onset_s
-    chat = [r for r in fake_openai.requests if r.endpoint == "chat" and r.client_disconnected][-1]
     result = {
         "held_ms": (times["held"] - onset) * 1000,
         "interrupted_ms": (times["interrupted"] - onset) * 1000,
     }
-    if chat.finished_wall and chat.client_disconnected:
-        result["llm_closed_ms"] = (chat.finished_wall - times["onset_wall"]) * 1000
+    # This run's reply stream, once the fake has seen it closed (not an earlier run's).
+    closed = [r for r in fake_openai.requests[earlier_requests:] if r.endpoint == "chat" and r.client_disconnected]
+    if closed and closed[-1].finished_wall:
+        result["llm_closed_ms"] = (closed[-1].finished_wall - times["onset_wall"]) * 1000
     return result
 
 
@@ -108,6 +109,7 @@ def summary(values: list[float]) -> str:
 
 
 async def main(runs: int) -> dict[str, list[float]]:
+    from interviews.turn_taking import STREAM_TIMESLICE_S
     from tests.fakes.elevenlabs_server import FakeElevenLabs
     from tests.fakes.env import cloud_env
     from tests.fakes.openai_server import FakeOpenAI
@@ -120,7 +122,7 @@ async def main(runs: int) -> dict[str, list[float]]:
         server.set_hands_free("backend-engineer-en", True)
         server.start()
         try:
-            results = [await one_run(server, fake_openai, pcm, CHUNK_S * k / runs) for k in range(runs)]
+            results = [await one_run(server, fake_openai, pcm, STREAM_TIMESLICE_S * k / runs) for k in range(runs)]
         finally:
             server.stop()
     return {key: [r[key] for r in results if key in r] for key in ("held_ms", "interrupted_ms", "llm_closed_ms")}

@@ -3,7 +3,7 @@ often a candidate who is only pausing is cut off, on a scripted set of spoken an
 
 The answers are spoken by the local Piper voice, with pauses inserted: complete answers, thinking
 pauses inside an answer, "um" pauses, unfinished sentences and one-word answers. Each is streamed
-at real-time pace, in the 100 ms chunks the page sends in hands-free mode, into a real daphne
+at real-time pace, in the 50 ms chunks the page sends in hands-free mode, into a real daphne
 process with no provider keys (local recognition, interviewer and voice: the whole product), one
 new interview per answer. From the frames the client receives and the stored turns:
 
@@ -41,8 +41,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 from interviews.audio import RECOGNITION_RATE, decode_to_pcm  # noqa: E402
 from interviews.providers.base import Voice  # noqa: E402
 from interviews.providers.local_tts import LocalTextToSpeech  # noqa: E402
-
-CHUNK_S = 0.1  # the page's MediaRecorder timeslice in hands-free mode (static/interviews/client.js)
 
 # (name, [spoken text or pause in seconds, ...]); every answer ends with 3.5 s of silence.
 SCRIPT: list[tuple[str, list[str | float]]] = [
@@ -118,7 +116,7 @@ async def run_one(server: Any, name: str, pcm: np.ndarray, speech_end: float, pa
         greeting = await frames_until(ws, "ai_audio_end", timeout_s=60)
         await ws.send(json.dumps({"type": "playback", "turn": greeting[-1]["turn"], "event": "ended"}))
         started = time.perf_counter()
-        sender = asyncio.create_task(speak_in_real_time(ws.send, pcm, chunk_s=CHUNK_S, started=started))
+        sender = asyncio.create_task(speak_in_real_time(ws.send, pcm, started=started))
         reply_turns: dict[int, float] = {}  # reply turn -> first audio, stream time
         async with asyncio.timeout(duration_s + 30):
             while True:
@@ -203,9 +201,15 @@ def analyse(outcomes: list[Outcome]) -> dict:
             for o in mine
             if any(d > o.speech_end_s for d in o.decisions)
         ]
+        scenario_heard = [
+            next(r for r in o.reply_audio_s if r > o.speech_end_s) - o.speech_end_s
+            for o in mine
+            if any(r > o.speech_end_s for r in o.reply_audio_s)
+        ]
         per_scenario[name] = {
             "silence_inside_s": round(statistics.mean(gaps), 2) if gaps else None,
             "delay_s_median": round(statistics.median(scenario_delays), 2) if scenario_delays else None,
+            "heard_s_median": round(statistics.median(scenario_heard), 2) if scenario_heard else None,
             "early_decisions": sum(_early(o) for o in mine),
             "recovered": sum(o.continued for o in mine),
             "audible_cuts": sum(_audible(o) for o in mine),
@@ -265,11 +269,13 @@ if __name__ == "__main__":
             if (spread := result[key]) is not None:
                 print(f"{label}: p50 {spread['p50']} s, p90 {spread['p90']} s, range {spread['min']}-{spread['max']} s")
         header = (
-            f"{'scenario':26} {'silence s':>9} {'delay s':>8} {'early':>6} {'recovered':>9} {'audible':>8} {'split':>6}"
+            f"{'scenario':26} {'silence s':>9} {'delay s':>8} {'heard s':>8} {'early':>6} {'recovered':>9} "
+            f"{'audible':>8} {'split':>6}"
         )
         print(header)
         for name, row in result["per_scenario"].items():
             print(
-                f"{name:26} {row['silence_inside_s']!s:>9} {row['delay_s_median']!s:>8} {row['early_decisions']:>6} "
+                f"{name:26} {row['silence_inside_s']!s:>9} {row['delay_s_median']!s:>8} {row['heard_s_median']!s:>8} "
+                f"{row['early_decisions']:>6} "
                 f"{row['recovered']:>9} {row['audible_cuts']:>8} {row['split_answers']:>6}   /{row['runs']}"
             )

@@ -31,6 +31,7 @@ from interviews.protocol import (
     Playback,
     audio_chunk_frame,
     error_frame,
+    is_split_header,
     sniff_audio_mime,
 )
 from interviews.providers.base import Message, ProviderError, TranscriptionStream, Voice
@@ -131,6 +132,7 @@ class _Ended:
     started_at: datetime
     end_s: float  # where the answer's audio ends in the stream, to restore the pause when joining
     task: asyncio.Task[Any] | None
+    voiced_s: float = 0.0  # the answer's voice so far, which the patience after it counts too
 
 
 # A pause longer than this inside a reopened answer is stored shortened to it.
@@ -168,6 +170,10 @@ class _Speech:
     clause_audio: list[tuple[str, int]] = field(default_factory=list)  # (clause, MP3 bytes sent)
     failed: bool = False  # the language model failed before or while speaking
     tts_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Hands-free: a reply prepared while the candidate's pause may still go on is not shown or
+    # heard before the patience has run out; its subtitles wait here until then.
+    gated: bool = False
+    pending_subtitles: list[str] = field(default_factory=list)
 
 
 class Conversation:
@@ -202,6 +208,7 @@ class Conversation:
         self._answer: _Answer | None = None
         self._gap_timer: asyncio.TimerHandle | None = None
         self._client_sends_audio_end = False
+        self._split_head = b""  # the first bytes of a recording's header, sent alone (see is_split_header)
         self._turn_lock = asyncio.Lock()
         self._speech: _Speech | None = None
         self._speaking_task: asyncio.Task[Any] | None = None
@@ -223,6 +230,7 @@ class Conversation:
         self._echo_prone = False  # the interviewer's voice was heard in the microphone
         self._ended: _Ended | None = None
         self._withdrawing = False  # a reply is being withdrawn because the answer was reopened
+        self._quiet_until = 0.0  # clock value before which the next reply is neither shown nor heard
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -261,8 +269,13 @@ class Conversation:
             await self.send(error_frame(ErrorCode.ENDED, "The interview has ended."))
             return
         if isinstance(message, AudioChunk):
-            await self._on_audio(message.data)
+            data, self._split_head = self._split_head + message.data, b""
+            if is_split_header(data):
+                self._split_head = data  # sniffed, and fed, with the rest of the header
+            else:
+                await self._on_audio(data)
         elif isinstance(message, AudioEnd):
+            self._split_head = b""
             self._client_sends_audio_end = True
             self._cancel_gap_timer()
             if self.hands_free and self._listener is not None and self._listener.in_utterance:
@@ -513,7 +526,13 @@ class Conversation:
     ) -> _Speech:
         """Stream one interviewer turn to the client, then queue it for storage."""
         speech = self._speech = _Speech(
-            index=self._claim_index(), reference=reference, started_at=_now(), text=[], audio=[], timings=timings
+            index=self._claim_index(),
+            reference=reference,
+            started_at=_now(),
+            text=[],
+            audio=[],
+            timings=timings,
+            gated=self.clock() < self._quiet_until,
         )
         self._speaking_task = asyncio.current_task()
         self._released_holds = 0
@@ -536,6 +555,7 @@ class Conversation:
                             error_frame(ErrorCode.TTS_FAILED, "The interviewer's voice failed for a moment.")
                         )
                         break
+                    await self._open_gate(speech)
                     await self.send(audio_chunk_frame(piece, turn=speech.index, seq=seq))
                     if speech.first_audio_sent_at is None:
                         speech.first_audio_sent_at = self.clock()
@@ -545,6 +565,7 @@ class Conversation:
                     speech.clause_audio[-1] = (clause, speech.clause_audio[-1][1] + len(piece))
                     self._audible_until = max(self._audible_until, self._playback_end_estimate(speech))
                     seq += 1
+            await self._open_gate(speech)
             await self.send({"type": "ai_audio_end", "turn": speech.index})
         except asyncio.CancelledError:
             interrupted = True
@@ -573,6 +594,24 @@ class Conversation:
         self._references[speech.index] = reference
         return speech
 
+    async def _open_gate(self, speech: _Speech) -> None:
+        """Before a gated reply's first sound: wait out the candidate's patience, then show it."""
+        if not speech.gated:
+            return
+        if (wait_s := self._quiet_until - self.clock()) > 0:
+            await asyncio.sleep(wait_s)  # the candidate going on now reopens the answer (cancels us)
+        speech.gated = False
+        for text in speech.pending_subtitles:
+            await self.send({"type": "ai_transcript_chunk", "text": text, "turn": speech.index})
+        speech.pending_subtitles.clear()
+
+    async def _subtitle(self, speech: _Speech, text: str) -> None:
+        speech.text.append(text)
+        if speech.gated:
+            speech.pending_subtitles.append(text)
+        else:
+            await self.send({"type": "ai_transcript_chunk", "text": text, "turn": speech.index})
+
     async def _produce(
         self,
         source: Callable[[], Any],
@@ -597,14 +636,12 @@ class Conversation:
                     speech.first_token_at = self.clock()
                 visible = marker.feed(piece)
                 if visible:
-                    speech.text.append(visible)
-                    await self.send({"type": "ai_transcript_chunk", "text": visible, "turn": speech.index})
+                    await self._subtitle(speech, visible)
                     for clause in chunker.feed(visible):
                         to_tts(clause)
             tail = marker.flush()
             if tail:
-                speech.text.append(tail)
-                await self.send({"type": "ai_transcript_chunk", "text": tail, "turn": speech.index})
+                await self._subtitle(speech, tail)
                 chunker.feed(tail)
             if (rest := chunker.flush()) is not None:
                 to_tts(rest)
@@ -788,6 +825,8 @@ class Conversation:
         if speech is not None and speech.index > ended.index:
             await self.send({"type": "ai_audio_end", "turn": speech.index, "withdrawn": True})
         self._utterance = utterance = _Utterance(started_at=ended.started_at, overlapping=False, continues=ended)
+        if self._listener is not None:
+            self._listener.continue_utterance(ended.voiced_s)
         utterance.stream = self._open_pcm_stream()
         if utterance.stream is not None:
             # The stream hears the whole answer again, so the words before the pause are in its
@@ -866,6 +905,7 @@ class Conversation:
             mime="audio/wav",
         )
         self._answer = answer
+        self._quiet_until = self.clock() + event.speak_after_s
         task = self._end_answer(index=index)
         self._ended = _Ended(
             index=index if index is not None else self._next_index - 1,
@@ -873,6 +913,7 @@ class Conversation:
             started_at=utterance.started_at,
             end_s=event.at_s,
             task=task,
+            voiced_s=event.voiced_s,
         )
 
     def _open_pcm_stream(self) -> TranscriptionStream | None:

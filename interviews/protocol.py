@@ -116,9 +116,21 @@ def parse_binary_frame(data: bytes, *, max_bytes: int) -> AudioChunk:
     return AudioChunk(data=data)
 
 
+EBML_MAGIC = b"\x1aE\xdf\xa3"  # how a WebM/Matroska stream begins
+
+
+def is_split_header(data: bytes) -> bool:
+    """A frame holding only the first bytes of a WebM header, the rest to follow in the next frame.
+
+    Chromium's MediaRecorder, given a short timeslice (50 ms), hands over the header's first byte
+    as a chunk of its own; such a frame is joined to the next rather than sniffed on its own.
+    """
+    return len(data) < len(EBML_MAGIC) and EBML_MAGIC.startswith(data)
+
+
 def sniff_audio_mime(head: bytes) -> str | None:
     """The container of an answer from its first bytes, or None when it is not audio we can take."""
-    if head.startswith(b"\x1aE\xdf\xa3"):
+    if head.startswith(EBML_MAGIC):
         return "audio/webm"  # EBML: WebM/Matroska, what MediaRecorder sends
     if head.startswith(b"OggS"):
         return "audio/ogg"

@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, IncrementalDecoder
+from interviews.protocol import EBML_MAGIC
 
+# The page's MediaRecorder timeslice in hands-free mode (HANDS_FREE_TIMESLICE_MS in client.js): voice
+# detection, and so holding the interviewer when the candidate talks over it, waits for each slice.
+STREAM_TIMESLICE_S = 0.05
 WINDOW = 512  # samples per VAD window at 16 kHz (32 ms), what Silero expects
 WINDOW_S = WINDOW / RECOGNITION_RATE
-EBML_MAGIC = b"\x1aE\xdf\xa3"
 
 # Words after which a speaker is usually not done: wait longer before taking the turn.
 TRAILING = {
@@ -36,12 +39,18 @@ _LAST_WORD = re.compile(r"(\w+)\W*$", re.UNICODE)
 class EndpointConfig:
     speech_threshold: float = 0.5  # VAD probability that counts as voice
     min_speech_s: float = 0.15  # voiced time before "speech started"
-    # Over the interviewer, voice starts the utterance (and so holds the interviewer) sooner:
-    # stopping quickly matters more there, and a false start costs only a short hold.
-    overlap_min_speech_s: float = 0.064
+    # Over the interviewer, the first voiced window starts the utterance (and so holds the
+    # interviewer): stopping quickly matters more there, and a false start costs only a short hold
+    # (and after two in one turn, or the interviewer's own echo, the page only ducks).
+    overlap_min_speech_s: float = WINDOW_S
     silence_s: float = 1.2  # pause that ends a complete-sounding answer
-    patient_silence_s: float = 2.2  # ... after a short utterance (thinking aloud, "hmm")
-    max_silence_s: float = 3.0  # ... after a trailing-off one ("so...", "and the")
+    # ... after a short utterance (thinking aloud, "hmm") or a trailing-off one ("so...", "and the"),
+    # or while the words before the pause are not recognised yet.
+    patient_silence_s: float = 3.0
+    # With that patience, the answer is taken as ended (and the reply prepared) this much before the
+    # patience runs out, and the reply is heard only once it has: the candidate who goes on within
+    # it reopens the answer, and the reply costs no provider time on top of the patience.
+    prepare_ahead_s: float = 0.8
     # A short answer to an interview question is more often a preamble or a thought that goes on
     # ("It took about six months." ... "Most of it was testing.") than the whole answer.
     short_utterance_s: float = 2.5
@@ -56,10 +65,10 @@ def silence_needed(*, voiced_s: float, partial: str, language: str, config: Endp
     """How long a pause must last before the answer is taken as finished."""
     text = partial.strip()
     if text.endswith(("...", "…", ",", "-", "—")):
-        return config.max_silence_s
+        return config.patient_silence_s
     match = _LAST_WORD.search(text.lower())
     if match and match.group(1) in TRAILING.get(language.split("-")[0], TRAILING["en"]):
-        return config.max_silence_s
+        return config.patient_silence_s
     if voiced_s < config.short_utterance_s:
         return config.patient_silence_s
     return config.silence_s
@@ -73,6 +82,8 @@ class ListenerEvent:
     overlapping: bool = False  # the utterance began while the interviewer was speaking
     # Where the utterance's audio begins ("start") or ends ("end"), in seconds of the whole stream.
     at_s: float = 0.0
+    # "end": further silence before the reply may be heard (the patience not yet run out).
+    speak_after_s: float = 0.0
 
 
 @dataclass
@@ -176,8 +187,11 @@ class Listener:
             )
             speech_end_s = len(utterance.pcm) * WINDOW_S - utterance.silence_s
             if self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1:
-                needed = config.max_silence_s
-        if utterance.silence_s >= needed:
+                needed = config.patient_silence_s
+        decide_at = needed
+        if needed > config.silence_s:  # a patient pause: prepare the reply ahead, heard after `needed`
+            decide_at = max(config.silence_s, needed - config.prepare_ahead_s)
+        if utterance.silence_s >= decide_at - 1e-9:
             self._utterance = None
             pcm = np.concatenate(utterance.pcm)
             # Drop the trailing silence but keep a little, as a recorder would.
@@ -186,7 +200,12 @@ class Listener:
                 pcm = pcm[:-keep_tail]
             at_s = self.samples_seen / RECOGNITION_RATE - max(0, keep_tail) / RECOGNITION_RATE
             return ListenerEvent(
-                "end", pcm=pcm, voiced_s=utterance.voiced_s, overlapping=utterance.overlapping, at_s=at_s
+                "end",
+                pcm=pcm,
+                voiced_s=utterance.voiced_s,
+                overlapping=utterance.overlapping,
+                at_s=at_s,
+                speak_after_s=max(0.0, needed - utterance.silence_s),
             )
         return None
 
@@ -207,6 +226,12 @@ class Listener:
         if self._utterance is None or not self._utterance.pcm:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(self._utterance.pcm)
+
+    def continue_utterance(self, voiced_s: float) -> None:
+        """The current utterance goes on with an answer taken as ended too soon: its voice counts,
+        so a reopened answer is no longer "short" because of what came after the pause."""
+        if self._utterance is not None:
+            self._utterance.voiced_s += voiced_s
 
     def drop_utterance(self) -> None:
         """Forget the current utterance (echo or a backchannel): it is neither an answer nor a turn."""

@@ -145,12 +145,17 @@ async def frames_until(ws: Any, kind: str, *, timeout_s: float = 15.0) -> list[d
                 return frames
 
 
-async def speak_in_real_time(send: Any, pcm: Any, *, chunk_s: float = 0.1, started: float | None = None) -> float:
+async def speak_in_real_time(
+    send: Any, pcm: Any, *, chunk_s: float | None = None, started: float | None = None
+) -> float:
     """Stream `pcm` as a browser's MediaRecorder does: a WebM/Opus recording handed over one
-    `chunk_s` timeslice at a time, each when it has been spoken. `send` takes bytes (a `websockets`
-    connection's send, or a communicator's). Returns the clock value the recording started at."""
+    `chunk_s` timeslice (default: the page's) at a time, each when it has been spoken. `send` takes
+    bytes (a `websockets` connection's send, or a communicator's). Returns the clock value the
+    recording started at."""
     from interviews.audio import webm_chunks
+    from interviews.turn_taking import STREAM_TIMESLICE_S
 
+    chunk_s = STREAM_TIMESLICE_S if chunk_s is None else chunk_s
     started = time.perf_counter() if started is None else started
     for index, chunk in enumerate(webm_chunks(pcm, chunk_s=chunk_s)):
         await asyncio.sleep(max(0.0, (index + 1) * chunk_s - (time.perf_counter() - started)))

@@ -272,6 +272,28 @@ async def test_binary_frames_carry_audio_too(fake_openai):
     await comm.disconnect()
 
 
+async def test_a_header_whose_first_byte_comes_alone_is_joined_to_the_rest(fake_openai):
+    """Chromium with a short timeslice hands over the WebM header's first byte as a chunk of its own."""
+    interview = await new_interview()
+    comm, _ = await connect(interview.invite_token)
+    await receive_until(comm, "ai_audio_end")
+    await comm.send_to(bytes_data=FAKE_WEBM[:1])
+    await comm.send_to(bytes_data=FAKE_WEBM[1:])
+    await comm.send_json_to({"type": "audio_end"})
+    frames = await receive_until(comm, "ai_audio_end")
+    assert not [f for f in frames if f["type"] == "error"]
+    assert fake_openai.requests_to("transcription")[0].file_bytes == FAKE_WEBM
+    # A dangling first byte does not leak into the next answer.
+    await comm.send_to(bytes_data=FAKE_WEBM[:1])
+    await comm.send_json_to({"type": "audio_end"})
+    assert (await receive_until(comm, "error"))[-1]["code"] == "no_speech"
+    await comm.send_to(bytes_data=FAKE_WEBM)
+    await comm.send_json_to({"type": "audio_end"})
+    await receive_until(comm, "ai_audio_end")
+    assert fake_openai.requests_to("transcription")[1].file_bytes == FAKE_WEBM
+    await comm.disconnect()
+
+
 async def test_silence_gets_a_polite_request_to_repeat_not_an_llm_call(fake_openai):
     fake_openai.transcripts = [""]
     interview = await new_interview()

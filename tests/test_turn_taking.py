@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 from typing import Any
 
 import numpy as np
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings
 
-from interviews.audio import RECOGNITION_RATE, decode_to_pcm, make_test_webm
+from interviews.audio import RECOGNITION_RATE, decode_to_pcm, make_test_webm, webm_chunks
 from interviews.models import Turn
 from interviews.providers.base import Voice
 from interviews.providers.local_tts import LocalTextToSpeech
-from interviews.turn_taking import EndpointConfig, Listener, is_echo, pcm_to_wav, silence_needed
+from interviews.turn_taking import (
+    STREAM_TIMESLICE_S,
+    EndpointConfig,
+    Listener,
+    is_echo,
+    pcm_to_wav,
+    silence_needed,
+)
 from tests.factories import make_interview, make_template
 from tests.live import speak_in_real_time
 from tests.wsclient import communicator, receive_until, text_of
 
 LONG = "I built a payments service in Go, and it handled many requests every day."
 SHORT = "Yeah."
+BRIEF = "I led a team of four."  # a short answer that often goes on after a pause
+BRIEF_MORE = "Two of them were new graduates."
 
 
 def silence(seconds: float) -> np.ndarray:
@@ -38,7 +50,16 @@ def voice() -> dict[str, np.ndarray]:
     long_pcm, long_mp3 = asyncio.run(speak(LONG))
     short_pcm, _ = asyncio.run(speak(SHORT))
     other_pcm, _ = asyncio.run(speak("Sorry, can I ask what the team size would be for this role?"))
-    return {"long": long_pcm, "long_mp3": long_mp3, "short": short_pcm, "other": other_pcm}
+    brief_pcm, _ = asyncio.run(speak(BRIEF))
+    more_pcm, _ = asyncio.run(speak(BRIEF_MORE))
+    return {
+        "long": long_pcm,
+        "long_mp3": long_mp3,
+        "short": short_pcm,
+        "other": other_pcm,
+        "brief": brief_pcm,
+        "brief_more": more_pcm,
+    }
 
 
 def listen(pcm: np.ndarray, *, partial: str = "", chunk_s: float = 0.25) -> list[tuple[float, Any]]:
@@ -66,6 +87,7 @@ def test_an_answer_ends_after_a_pause_of_about_1_2_s(voice):
     assert kinds(events) == ["start", "barge_in", "end"]
     ended_at, end = events[-1]
     assert 1.0 <= ended_at - speech_end <= 1.9  # 1.2 s of silence, give or take the voice's own tail
+    assert end.speak_after_s == 0  # the reply may be heard as soon as it is ready
     assert abs(len(end.pcm) / RECOGNITION_RATE - len(voice["long"]) / RECOGNITION_RATE) < 0.8
 
 
@@ -79,10 +101,15 @@ def test_a_thinking_pause_does_not_cut_the_candidate_off(voice):
 
 def test_a_trailing_off_answer_gets_more_patience(voice):
     speech_end = len(voice["long"]) / RECOGNITION_RATE
-    events = listen(np.concatenate([voice["long"], silence(2.4)]), partial="and so, um")
-    assert "end" not in kinds(events)  # 2.4 s of silence is not enough after "um"
+    events = listen(np.concatenate([voice["long"], silence(2.0)]), partial="and so, um")
+    assert "end" not in kinds(events)  # 2 s of silence is not enough after "um"
     events = listen(np.concatenate([voice["long"], silence(4.0)]), partial="and so, um")
-    assert events[-1][0] - speech_end >= 2.7  # (the voice itself ends a little before its audio)
+    ended_at, end = events[-1]
+    # The reply is prepared before the 3 s patience runs out, and heard only once it has
+    # (the voice itself ends a little before its audio).
+    assert 1.9 <= ended_at - speech_end <= 2.7
+    assert abs(end.speak_after_s - EndpointConfig().prepare_ahead_s) < 0.05
+    assert ended_at + end.speak_after_s - speech_end >= 2.7
 
 
 def test_a_short_utterance_waits_longer_and_is_no_barge_in(voice):
@@ -90,6 +117,7 @@ def test_a_short_utterance_waits_longer_and_is_no_barge_in(voice):
     assert kinds(events) == ["start"]  # "Yeah." then 1.8 s: still waiting
     events = listen(np.concatenate([voice["short"], silence(3.0)]))
     assert kinds(events) == ["start", "end"]  # never long enough to interrupt anyone
+    assert events[-1][1].speak_after_s > 0.5  # prepared, not yet heard
 
 
 def test_a_backchannel_over_the_interviewer_lets_it_go_on_after_a_short_pause(voice):
@@ -112,6 +140,20 @@ def test_a_backchannel_over_the_interviewer_lets_it_go_on_after_a_short_pause(vo
     assert [e.kind for e in events] == ["start"]
 
 
+def test_a_reopened_answer_counts_the_voice_before_its_pause(voice):
+    short_s = EndpointConfig().short_utterance_s
+    assert len(voice["brief_more"]) / RECOGNITION_RATE < short_s  # short on its own: 3 s of patience
+    pcm = np.concatenate([voice["brief_more"], silence(1.8)])
+    assert "end" not in kinds(listen(pcm))
+    # Going on with an answer that had 2 s of voice before the pause, it is no longer short.
+    listener = Listener(language="en")
+    half = RECOGNITION_RATE // 2
+    assert [e.kind for e in listener.push_pcm(pcm[:half])[0]] == ["start"]
+    listener.continue_utterance(2.0)
+    events, _ = listener.push_pcm(pcm[half:])
+    assert events[-1].kind == "end" and events[-1].speak_after_s == 0
+
+
 def test_events_carry_where_the_utterance_is_in_the_stream(voice):
     listener = Listener(language="en")
     pcm = np.concatenate([silence(1.0), voice["long"], silence(2.0)])
@@ -127,12 +169,18 @@ def test_silence_and_steady_noise_are_not_speech():
     assert listen(np.concatenate([silence(1.0), noise])) == []
 
 
+def test_benchmarks_and_tests_stream_at_the_pages_timeslice():
+    client_js = (settings.BASE_DIR / "static" / "interviews" / "client.js").read_text()
+    page_ms = int(re.search(r"const HANDS_FREE_TIMESLICE_MS = (\d+);", client_js).group(1))
+    assert page_ms == round(STREAM_TIMESLICE_S * 1000)
+
+
 def test_patience_rules():
     config = EndpointConfig()
     assert silence_needed(voiced_s=3.0, partial="That is all.", language="en", config=config) == 1.2
     assert silence_needed(voiced_s=3.0, partial="and then we", language="en", config=config) == 3.0
     assert silence_needed(voiced_s=3.0, partial="we tried...", language="en", config=config) == 3.0
-    assert silence_needed(voiced_s=0.5, partial="", language="en", config=config) == 2.2
+    assert silence_needed(voiced_s=0.5, partial="", language="en", config=config) == 3.0
     assert silence_needed(voiced_s=3.0, partial="데이터를 옮겼는데 그래서", language="ko", config=config) == 3.0
 
 
@@ -204,6 +252,24 @@ async def test_a_hands_free_answer_needs_no_button(voice, fake_openai):
     assert "payments service" in text_of(frames)
     upload = fake_openai.requests_to("transcription")[0]
     assert upload.file_bytes[:4] == b"RIFF"
+    await comm.disconnect()
+
+
+@socket_test[0]
+@socket_test[1]
+async def test_a_50_ms_stream_whose_header_starts_with_a_lone_byte_is_heard(voice, fake_openai):
+    """Chromium's MediaRecorder at a 50 ms timeslice sends the header's first byte alone."""
+    fake_openai.transcripts = ["I built a payments service in Go."]
+    interview = await hands_free_interview()
+    comm = await started(fake_openai, interview.invite_token)
+    chunks = [c for c in webm_chunks(np.concatenate([silence(0.5), voice["long"], silence(2.0)]), chunk_s=0.05) if c]
+    for chunk in [chunks[0][:1], chunks[0][1:], *chunks[1:]]:
+        await comm.send_to(bytes_data=chunk)
+        await asyncio.sleep(0.05)  # at the recorder's pace (the server limits frames per second)
+    frames = await receive_until(comm, "ai_audio_end")
+    assert not [f for f in frames if f["type"] == "error"]
+    assert next(f for f in frames if f["type"] == "speech_ended")["ignored"] is False
+    assert "payments service" in text_of(frames)
     await comm.disconnect()
 
 
@@ -315,7 +381,7 @@ async def test_going_on_after_a_long_pause_withdraws_the_reply_and_keeps_one_ans
     fake_openai.first_token_delay_s = 3.0  # the reply is still being prepared when the candidate goes on
     fake_openai.chat_replies = ["Thanks, that is a good question.", "A team of six."]
     # One continuous recording: the answer, a 2.4 s pause (longer than the 1.2 s that ends an answer
-    # of this length, and than the 2.2 s after a short one), then the candidate goes on.
+    # of this length), then the candidate goes on.
     pause_s = 2.4
     await stream(comm, np.concatenate([voice["long"], silence(pause_s), voice["other"], silence(2.0)]), real_time=True)
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
@@ -343,6 +409,84 @@ async def test_going_on_after_a_long_pause_withdraws_the_reply_and_keeps_one_ans
     with answer.audio.open("rb") as stored:
         assert abs(len(decode_to_pcm(stored.read())) / RECOGNITION_RATE - expected_s) < 0.8
     assert turns[2].text == "A team of six." and not turns[2].interrupted
+
+
+async def timed_frames(comm: Any, until: str, *, timeout_s: float = 20) -> list[tuple[float, dict[str, Any]]]:
+    """Frames up to the first of kind `until`, each with the clock value it arrived at."""
+    frames: list[tuple[float, dict[str, Any]]] = []
+    while not frames or frames[-1][1]["type"] != until:
+        frame = await comm.receive_json_from(timeout=timeout_s)
+        frames.append((time.perf_counter(), frame))
+    return frames
+
+
+@socket_test[0]
+@socket_test[1]
+async def test_the_reply_to_a_short_answer_is_prepared_early_and_heard_after_the_patience(voice, fake_openai):
+    interview = await hands_free_interview()
+    comm = await started(fake_openai, interview.invite_token)
+    fake_openai.transcripts = [BRIEF]
+    fake_openai.chat_replies = ["How did you bring them up to speed?"]
+    receiving = asyncio.create_task(timed_frames(comm, "ai_audio_end"))  # timed as they come
+    await stream(comm, np.concatenate([voice["brief"], silence(4.5)]), real_time=True)
+    frames = await receiving
+    arrived = {frame["type"]: at for at, frame in reversed(frames)}  # the first of each kind
+    config = EndpointConfig()
+    # Taken as ended (and the reply prepared) 0.8 s before the 3 s patience ran out; nothing of the
+    # reply is shown or heard before then.
+    assert arrived["ai_transcript_chunk"] - arrived["speech_ended"] >= config.prepare_ahead_s - 0.15
+    assert arrived["ai_audio_chunk"] >= arrived["ai_transcript_chunk"]
+    assert "How did you bring them up to speed?" in text_of([f for _, f in frames])
+    await comm.disconnect()
+
+
+@socket_test[0]
+@socket_test[1]
+async def test_going_on_after_a_short_answers_pause_withdraws_a_reply_that_was_ready(voice, fake_openai):
+    # The reply is ready at once (as with the local engines), but the 3 s patience after a short
+    # answer has not run out when the candidate goes on: it was never shown or heard.
+    interview = await hands_free_interview()
+    comm = await started(fake_openai, interview.invite_token)
+    whole = "I led a team of four. Sorry, can I ask what the team size would be for this role?"
+    fake_openai.transcripts = [BRIEF, whole]
+    fake_openai.chat_replies = ["How did you bring them up to speed?", "A team of six."]
+    pause_s = 2.5  # past the 2.2 s at which the reply is prepared, within the 3 s patience
+    pcm = np.concatenate([voice["brief"], silence(pause_s), voice["other"], silence(2.0)])
+    await stream(comm, pcm, real_time=True)
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
+    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "withdrawn": True}
+    assert not [f for f in frames if f["type"] in ("ai_transcript_chunk", "ai_audio_chunk")]
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
+    assert text_of(frames) == "A team of six."
+    assert len(fake_openai.requests_to("chat")) == 3  # greeting, the withdrawn reply, the reply
+    await comm.disconnect()
+    turns = await database_sync_to_async(lambda: list(Turn.objects.filter(interview=interview).order_by("index")))()
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("interviewer", turns[0].text),
+        ("candidate", whole),
+        ("interviewer", "A team of six."),
+    ]
+
+
+@socket_test[0]
+@socket_test[1]
+async def test_a_short_answer_reopened_by_a_short_sentence_ends_after_the_usual_pause(voice, fake_openai):
+    # "I led a team of four." ... "Two of them were new graduates.": each part is short, the answer
+    # is not, so it ends after 1.2 s of silence. Only 1.8 s follow it here: with the 3 s of
+    # patience a short answer gets, the answer would never end.
+    interview = await hands_free_interview()
+    comm = await started(fake_openai, interview.invite_token)
+    whole = f"{BRIEF} {BRIEF_MORE}"
+    fake_openai.transcripts = [BRIEF, whole]
+    fake_openai.chat_replies = ["How did you bring them up to speed?", "How did you help the graduates?"]
+    await stream(comm, np.concatenate([voice["brief"], silence(2.5), voice["brief_more"], silence(1.8)]))
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
+    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "withdrawn": True}
+    frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
+    assert {"type": "speech_started", "overlapping": False, "continues_turn": 1} in frames
+    assert [(f["turn"], f["text"]) for f in frames if f["type"] == "user_transcript" and f["final"]] == [(1, whole)]
+    assert text_of(frames) == "How did you help the graduates?"
+    await comm.disconnect()
 
 
 @socket_test[0]

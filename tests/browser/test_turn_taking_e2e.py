@@ -237,7 +237,9 @@ def test_an_answer_resumed_after_a_long_pause_is_one_answer_with_one_reply(
     screenshots: Path,
 ) -> None:
     """The candidate pauses long enough to end the answer, then goes on before the reply is heard."""
-    first_part = "I built a payments service in Go."
+    # A complete-sounding answer of some length, so it ends after 1.2 s of silence and its reply is
+    # shown at once (after a short answer the reply would be held back for the 3 s patience).
+    first_part = "I built a payments service in Go, and it handled many requests every day."
     second_part = "Later we moved it to Kubernetes and added queues."
     whole = f"{first_part} {second_part}"
     withdrawn = "Interesting, so what language did you use for it?"
@@ -249,9 +251,8 @@ def test_an_answer_resumed_after_a_long_pause_is_one_answer_with_one_reply(
     # candidate goes on before the interviewer makes a sound.
     fake_elevenlabs.configure(first_byte_delay_s=3.0)
     token = hands_free_interview(daphne_server)
-    # The pause is past the 2.2 s that ends a short answer (this one has ~2 s of voice), and well
-    # before the reply's voice.
-    mic = write_mic(tmp_path / "mic.wav", silence(8.0), speech(first_part), silence(2.7), speech(second_part))
+    # The pause is past the 1.2 s that ends this answer, and well before the reply's voice.
+    mic = write_mic(tmp_path / "mic.wav", silence(8.0), speech(first_part), silence(2.2), speech(second_part))
     with chromium_with_mic(mic, loop=False, camera=False) as context:
         page, errors = instrumented(context, daphne_server, token)
         page.wait_for_function("() => window.__interview.stats.playbackEnded.includes(0)", timeout=WAIT_MS)
