@@ -352,7 +352,7 @@ def _encode_webm(
             frame.time_base = Fraction(1, opus_rate)
             container.mux(stream.encode(frame))
             # A chunk ends with the last 20 ms frame complete by its end time.
-            while every_s is not None and cut_at is not None and start + frame_samples >= cut_at * opus_rate - 1:
+            while cut_at is not None and start + frame_samples >= cut_at * opus_rate - 1:
                 cuts.append(sink.buffer.tell() if isinstance(sink, _LiveSink) else sink.tell())
                 cut_at += every_s
         container.mux(stream.encode(None))

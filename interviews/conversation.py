@@ -269,7 +269,9 @@ class Conversation:
             await self.send(error_frame(ErrorCode.ENDED, "The interview has ended."))
             return
         if isinstance(message, AudioChunk):
-            data, self._split_head = self._split_head + message.data, b""
+            data = message.data
+            if self._split_head:
+                data, self._split_head = self._split_head + data, b""
             if is_split_header(data):
                 self._split_head = data  # sniffed, and fed, with the rest of the header
             else:
@@ -555,7 +557,8 @@ class Conversation:
                             error_frame(ErrorCode.TTS_FAILED, "The interviewer's voice failed for a moment.")
                         )
                         break
-                    await self._open_gate(speech)
+                    if speech.gated:
+                        await self._open_gate(speech)
                     await self.send(audio_chunk_frame(piece, turn=speech.index, seq=seq))
                     if speech.first_audio_sent_at is None:
                         speech.first_audio_sent_at = self.clock()
@@ -565,7 +568,8 @@ class Conversation:
                     speech.clause_audio[-1] = (clause, speech.clause_audio[-1][1] + len(piece))
                     self._audible_until = max(self._audible_until, self._playback_end_estimate(speech))
                     seq += 1
-            await self._open_gate(speech)
+            if speech.gated:  # words but no audio (the voice failed): show them now
+                await self._open_gate(speech)
             await self.send({"type": "ai_audio_end", "turn": speech.index})
         except asyncio.CancelledError:
             interrupted = True
@@ -596,8 +600,6 @@ class Conversation:
 
     async def _open_gate(self, speech: _Speech) -> None:
         """Before a gated reply's first sound: wait out the candidate's patience, then show it."""
-        if not speech.gated:
-            return
         if (wait_s := self._quiet_until - self.clock()) > 0:
             await asyncio.sleep(wait_s)  # the candidate going on now reopens the answer (cancels us)
         speech.gated = False

@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from tests.browser.chromium import chromium_with_mic
-from tests.browser.test_hands_free_e2e import hands_free_interview, open_interview, silence, speech, state, write_mic
+from tests.browser.test_hands_free_e2e import (
+    QUESTION,
+    hands_free_interview,
+    open_interview,
+    silence,
+    speech,
+    state,
+    write_mic,
+)
 from tests.fakes.elevenlabs_server import FakeElevenLabs
 from tests.fakes.openai_server import FakeOpenAI
 from tests.live import LiveServer
@@ -191,16 +199,39 @@ def test_a_backchannel_holds_the_interviewer_and_then_lets_it_finish(
 
 
 def test_a_barge_in_holds_the_interviewer_at_once_and_then_flushes_it(
-    daphne_server: LiveServer, fake_openai: FakeOpenAI, tmp_path: Path
+    daphne_server: LiveServer, fake_openai: FakeOpenAI, tmp_path: Path, screenshots: Path
 ) -> None:
-    """Real talking over the interviewer: held on the first voice (not ducked), flushed once it is a barge-in."""
-    question = "Sorry, can I ask what the team size would be for this role?"
-    fake_openai.configure(chat_replies=[LONG_GREETING, FOLLOW_UP], per_token_delay_s=0.04, transcripts=[question])
+    """Real talking over the interviewer: held on the first voice (not ducked), flushed once it is a
+    barge-in, and the candidate's speech becomes the answer; Escape stops the interviewer too."""
+    from playwright.sync_api import expect
+
+    question = QUESTION
+    # The greeting's words stream slowly, so the interviewer is still talking (and its words still
+    # arriving) when the candidate cuts in.
+    fake_openai.configure(chat_replies=[LONG_GREETING, FOLLOW_UP], per_token_delay_s=0.1, transcripts=[question])
     token = hands_free_interview(daphne_server)
-    mic = write_mic(tmp_path / "mic.wav", silence(6.0), speech(question))
+    mic = write_mic(tmp_path / "mic.wav", silence(4.5), speech(question))
     with chromium_with_mic(mic, loop=False, camera=False) as context:
         page, errors = instrumented(context, daphne_server, token)
         page.wait_for_function("() => window.__interview.stats.interruptedTurns.includes(0)", timeout=WAIT_MS)
+        # The barge-in flushed what the hold kept: the playhead jumped over the unplayed greeting...
+        flush = state(page, "window.__interview.stats.flushes[0]")
+        assert flush["turn"] == 0 and not flush["report"], flush
+        assert flush["bufferedEnd"] - flush["currentTime"] > 0.5, flush
+        # ... and playback stopped at once: the playhead sits at the end of what was buffered.
+        first = state(page, "document.querySelector('#interviewer-audio').currentTime")
+        page.wait_for_timeout(400)
+        second = state(page, "document.querySelector('#interviewer-audio').currentTime")
+        assert abs(second - first) < 0.05, (first, second)
+        assert first >= flush["bufferedEnd"] - 0.05, (first, flush)
+        expect(page.locator("#activity")).to_have_attribute("data-state", "candidate")
+        expect(page.locator("#interrupt-button")).to_be_hidden()
+        expect(page.locator("#subtitle-user .text")).to_have_text("…")
+        page.screenshot(path=str(screenshots / "hf-03-barge-in.png"), full_page=True)
+
+        # The candidate's question is the answer; the interviewer replies to it.
+        expect(page.locator("#subtitle-user .text")).to_have_text(question, timeout=WAIT_MS)
+        expect(page.locator("#subtitle-ai .text")).to_have_text(FOLLOW_UP, timeout=WAIT_MS)
         page.wait_for_function("() => window.__interview.stats.playbackStarted.includes(2)", timeout=WAIT_MS)
         why = diagnosis(page)
         stats = state(page, "window.__interview.stats")
@@ -211,14 +242,24 @@ def test_a_barge_in_holds_the_interviewer_at_once_and_then_flushes_it(
         assert first_voice["overlapping"] and first_voice["hold"], why
         assert first_voice["pausedAfter"], why
         assert seen.index(first_voice) < seen.index(cut) and cut["turn"] == 0, why
-        assert stats["holds"] >= 1 and stats["minVolume"] == 1, why
-        # The barge-in flushed what the hold kept: the playhead jumped over the unplayed greeting.
-        flush = stats["flushes"][0]
-        assert flush["turn"] == 0 and not flush["report"], why
-        assert flush["bufferedEnd"] - flush["currentTime"] > 0.5, why
-        assert 0 not in stats["playbackEnded"], why
+        assert stats["holds"] >= 1 and stats["minVolume"] == 1 and stats["volume"] == 1, why
+        assert stats["speechStartedOverlapping"] >= 1, why
+        assert 0 not in stats["playbackEnded"], "a flushed turn must not be reported as played"
         assert stats["answersEnded"] == 1, why
         assert page.locator("#transcript .entry[data-turn='1'] .text").inner_text() == question
+        cut_text = page.locator("#transcript .entry[data-turn='0'] .text").inner_text()
+        assert len(cut_text) < len(LONG_GREETING.strip()), cut_text
+
+        # The candidate can also stop the interviewer on purpose: Escape (or the Interrupt button).
+        expect(page.locator("#interrupt-button")).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.locator("#activity")).to_have_attribute("data-state", "listening")
+        flush = state(page, "window.__interview.stats.flushes.at(-1)")
+        assert flush["turn"] == 2, flush
+        stopped_at = state(page, "document.querySelector('#interviewer-audio').currentTime")
+        page.wait_for_timeout(300)
+        assert state(page, "document.querySelector('#interviewer-audio').currentTime") == stopped_at
+        assert state(page, "window.__interview.stats.localInterrupts") == 1
         assert not errors, errors
     turns = stored_turns(daphne_server, token)
     assert [(t["index"], t["speaker"], t["interrupted"]) for t in turns[:2]] == [
