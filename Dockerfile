@@ -8,4 +8,4 @@ COPY . .
 ENV DATA_DIR=/data PORT=8000
 RUN DJANGO_SECRET_KEY=build python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && daphne -b 0.0.0.0 -p ${PORT} interview_project.asgi:application"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && python -m interview_project.serve -b 0.0.0.0 -p ${PORT} interview_project.asgi:application"]

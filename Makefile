@@ -37,7 +37,7 @@ setup-dev: $(VENV)/.installed-dev
 run: setup
 	@$(BIN)/python manage.py create_interview --template backend-engineer-en --candidate "Demo Candidate"
 	@echo "Korean demo: $(BIN)/python manage.py create_interview --template backend-engineer-ko --candidate 'Demo'"
-	$(BIN)/daphne -b 0.0.0.0 -p $(PORT) interview_project.asgi:application
+	$(BIN)/python -m interview_project.serve -b 0.0.0.0 -p $(PORT) interview_project.asgi:application
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,6 +1,7 @@
 """The app's ASGI application plus two probes, for benchmarks only.
 
-`daphne bench.asgi_probe:application` serves exactly interview_project.asgi.application; in addition:
+`python -m interview_project.serve bench.asgi_probe:application` serves exactly
+interview_project.asgi.application; in addition:
 - a task started on the first connection sleeps 10 ms at a time and records how late each wake-up is
   (the time any ready callback waits for the loop): percentiles in $DATA_DIR/loop_lag-<pid>.json;
 - the ASGI receive/send of each socket are wrapped to note the wall time at which the consumer picks

@@ -65,6 +65,7 @@ def create(count: int, language: str) -> list[dict[str, object]]:
                 template=template,
                 candidate_name=f"Bench-{uid}",
                 expires_at=timezone.now() + timedelta(days=1),
+                consented_at=timezone.now(),  # as after the invite page
             )
             made.append({"id": interview.pk, "token": interview.invite_token, "uid": uid})
     return made

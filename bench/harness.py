@@ -37,8 +37,10 @@ from tests.fakes.profiles import PROFILES, LatencyProfile  # noqa: E402
 from tests.fakes.remote import RemoteFake  # noqa: E402
 
 PYTHON = sys.executable
-DAPHNE = str(Path(PYTHON).parent / "daphne")
+# daphne as the project runs it (access log without invite tokens, the app's transport limits).
+SERVE = [PYTHON, "-m", "interview_project.serve"]
 HOST = "127.0.0.1"
+# The page origin the simulated candidates send; the servers allow exactly it (DJANGO_ALLOWED_ORIGINS).
 ORIGIN = f"http://{HOST}"
 CHUNK_S = 0.25  # MediaRecorder timeslice the candidate page uses
 # Variables of the developer's shell that would change what the benchmark measures.
@@ -77,6 +79,7 @@ def base_env() -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="interview_project.settings",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_ALLOWED_ORIGINS=ORIGIN,
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
     )
@@ -255,7 +258,7 @@ class Database:
 
 
 class Server:
-    """One daphne process serving the app on 127.0.0.1."""
+    """One daphne process (`python -m interview_project.serve`) serving the app on 127.0.0.1."""
 
     def __init__(self, env: dict[str, str], *, log_path: Path, ready_timeout_s: float = 60.0) -> None:
         self.env = env
@@ -277,7 +280,7 @@ class Server:
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             # The app plus an event-loop lag probe (bench/asgi_probe.py); the app itself is unchanged.
-            [DAPHNE, "-b", HOST, "-p", str(self.port), "bench.asgi_probe:application"],
+            [*SERVE, "-b", HOST, "-p", str(self.port), "bench.asgi_probe:application"],
             env={**self.env, "PORT": str(self.port)},
             cwd=ROOT,
             stdout=self._log,

@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels behind an Origin check."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels behind the handshake checks."""
 
 import os
 
@@ -10,14 +10,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from interview_project.security import websocket_handshake_checks  # noqa: E402
 from interviews.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # The Origin check stays outermost; the session user is needed by the staff monitor socket.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # Origin (scheme, host, port) and, in production, TLS are checked outermost, before the
+        # session is read; the session user is needed by the staff monitor socket.
+        "websocket": websocket_handshake_checks(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

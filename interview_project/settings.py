@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE as CSP_NONCE
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,6 +75,46 @@ PORT = env_int("PORT", 8000)
 # The base URL printed in invite links; defaults to the local server.
 PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", f"http://localhost:{PORT}").rstrip("/")
 
+
+def web_origin(url: str, *, variable: str) -> str:
+    """`scheme://host[:port]` of an http(s) URL, lower-cased; anything vaguer is a configuration error.
+
+    WebSocket origins are compared exactly (scheme, host and port), so a wildcard, or a bare host name
+    (which channels' OriginValidator would match on the host alone), is refused here.
+    """
+    parts = urlsplit(url.strip())
+    try:
+        _ = parts.port  # raises ValueError when the port is not a number
+        port_is_a_number = True
+    except ValueError:
+        port_is_a_number = False
+    host = parts.hostname or ""
+    exact = host and not host.startswith(".") and "*" not in host and "@" not in parts.netloc
+    if parts.scheme not in {"http", "https"} or not exact or not port_is_a_number:
+        raise ImproperlyConfigured(
+            f"{variable}: {url!r} is not an exact web origin; write it as scheme://host[:port], "
+            "e.g. https://interviews.example.com."
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _allowed_origins() -> list[str]:
+    """The page origins a WebSocket may come from: DJANGO_ALLOWED_ORIGINS, else the public origin and
+    the CSRF-trusted ones, plus (outside production) this server reached by a local name."""
+    if env.get("DJANGO_ALLOWED_ORIGINS", "").strip():
+        return [web_origin(o, variable="DJANGO_ALLOWED_ORIGINS") for o in env_list("DJANGO_ALLOWED_ORIGINS")]
+    origins = [web_origin(PUBLIC_BASE_URL, variable="PUBLIC_BASE_URL")]
+    # A wildcard CSRF origin stops start-up here too: name the exact ones in DJANGO_ALLOWED_ORIGINS.
+    csrf = "DJANGO_CSRF_TRUSTED_ORIGINS (unless DJANGO_ALLOWED_ORIGINS is set)"
+    origins += [web_origin(o, variable=csrf) for o in CSRF_TRUSTED_ORIGINS]
+    if not PRODUCTION:
+        origins += [f"http://{host}:{PORT}" for host in ("localhost", "127.0.0.1", "[::1]")]
+    return list(dict.fromkeys(origins))
+
+
+# Checked at the WebSocket handshake (interview_project/security.py); HTTP forms have CSRF instead.
+ALLOWED_ORIGINS = _allowed_origins()
+
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
@@ -80,11 +124,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "interviews",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -173,6 +219,26 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy on every response (django-csp): no inline script anywhere, no inline
+# style either (Django admin needs none; our pages keep their CSS in static/). The printable report,
+# also saved as a standalone file, keeps its CSS inline under a per-response nonce.
+# 'self' in connect-src covers the page's own ws:/wss: origin; blob: is the MediaSource the
+# interviewer's voice plays from; data: is the empty favicon.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF, CSP_NONCE],
+        "connect-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:", "blob:"],
+        "media-src": [CSP_SELF, "blob:"],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_SELF],
+        "frame-ancestors": [CSP_NONE],
+        "form-action": [CSP_SELF],
+    }
+}
+
 # --- providers (see docs/DESIGN.md, "Environment contract") -----------------------------------
 
 OPENAI_API_KEY = env.get("OPENAI_API_KEY", "")
@@ -232,7 +298,13 @@ INTERVIEW = {
     "ENDPOINT_SILENCE_S": env_float("INTERVIEW_ENDPOINT_SILENCE_S", 1.2),
     "MAX_FRAME_BYTES": env_int("INTERVIEW_MAX_FRAME_BYTES", 1_000_000),
     "MAX_ANSWER_BYTES": env_int("INTERVIEW_MAX_ANSWER_BYTES", 12_000_000),
+    # Per answer, in seconds of decoded audio (not arrival time) and in stored bytes.
     "MAX_ANSWER_SECONDS": env_float("INTERVIEW_MAX_ANSWER_SECONDS", 300.0),
+    # Per interview: answers, and the candidate's stored audio (seconds are also capped by the
+    # template's time limit). An answer reaching a limit is cut there, answered, and the interview closes.
+    "MAX_ANSWERS": env_int("INTERVIEW_MAX_ANSWERS", 300),
+    "MAX_INTERVIEW_AUDIO_SECONDS": env_float("INTERVIEW_MAX_INTERVIEW_AUDIO_SECONDS", 4 * 3600.0),
+    "MAX_INTERVIEW_AUDIO_BYTES": env_int("INTERVIEW_MAX_INTERVIEW_AUDIO_BYTES", 512_000_000),
     "MAX_MESSAGES_PER_SECOND": env_float("INTERVIEW_MAX_MESSAGES_PER_SECOND", 50.0),
     "MAX_SESSIONS": env_int("INTERVIEW_MAX_SESSIONS", 500),
     "DEFAULT_EXPIRY_DAYS": env_int("INTERVIEW_DEFAULT_EXPIRY_DAYS", 7),
@@ -244,7 +316,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Invite tokens are bearer credentials: paths in log lines (e.g. django.request's "Gone: /i/...")
+    # show them as [redacted]. daphne's access log is redacted by interview_project/serve.py.
+    "filters": {"invite_tokens": {"()": "interview_project.redaction.RedactInviteTokens"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["invite_tokens"]}},
     "root": {"handlers": ["console"], "level": env.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"level": "INFO"},

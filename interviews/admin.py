@@ -310,7 +310,7 @@ class InterviewAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one interview for a report.", messages.WARNING)
             return None
-        html = reports.render_html(reports.interview_export(interview_id=queryset.get().pk))
+        html = reports.render_html(reports.interview_export(interview_id=queryset.get().pk), request=request)
         response = HttpResponse(html)
         response["Content-Disposition"] = f'attachment; filename="interview-{queryset.get().pk}.html"'
         return response

@@ -5,6 +5,7 @@ import logging
 import sys
 import threading
 import time
+from pathlib import Path
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -14,7 +15,9 @@ logger = logging.getLogger("interviews")
 
 def _serving() -> bool:
     argv = " ".join(sys.argv)
-    return "daphne" in argv or "runserver" in argv
+    # `python -m interview_project.serve` (how the project starts daphne) has the module's path as argv[0].
+    serve = bool(sys.argv) and Path(sys.argv[0]).match("interview_project/serve.py")
+    return serve or "daphne" in argv or "runserver" in argv
 
 
 class InterviewsConfig(AppConfig):

@@ -6,6 +6,7 @@ import io
 import itertools
 import logging
 import threading
+import wave
 from fractions import Fraction
 
 import av
@@ -357,3 +358,80 @@ def _encode_webm(
                 cut_at += every_s
         container.mux(stream.encode(None))
     return cuts
+
+
+class AudioMeter:
+    """How long a growing recording is, in seconds of decoded audio, measured as its bytes arrive.
+
+    Limits count audio, not arrival time: 400 s of Opus fit in one 700 KB frame. `push` never
+    blocks: a thread of its own decodes behind the arrivals (at the stream's own rate, without
+    resampling), and `seconds` is what it has decoded so far; `finish` waits for the rest. Bytes
+    that do not decode leave the length unknown (None); the transcriber then reports what is wrong.
+    """
+
+    def __init__(self) -> None:
+        self._input = _GrowingInput()
+        self._thread: threading.Thread | None = None
+        self._seconds = 0.0
+        self._failed = False
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self._failed else self._seconds
+
+    def push(self, chunk: bytes) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="audio-meter", daemon=True)
+            self._thread.start()
+        self._input.append(chunk)
+
+    def finish(self) -> float | None:
+        """Blocking: the stream ended; its whole length (call it from a worker thread)."""
+        self._input.close_input()
+        if self._thread is not None:
+            self._thread.join()
+        return self.seconds
+
+    def close(self) -> None:
+        """Blocking: abandon the measurement and stop its thread."""
+        self._input.close_input(abort=True)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        try:
+            with av.open(self._input, mode="r", buffer_size=4096) as container:
+                if not container.streams.audio:
+                    raise AudioDecodeError("the stream has no audio track")
+                for packet in container.demux(container.streams.audio[0]):
+                    try:
+                        frames = packet.decode()
+                    except av.FFmpegError:
+                        continue  # one damaged packet: the rest still counts
+                    for frame in frames:
+                        self._seconds += frame.samples / frame.sample_rate
+        except EOFError:
+            pass  # aborted by close()
+        except Exception:
+            self._failed = True
+
+
+def pcm_to_wav(pcm: np.ndarray, *, rate: int = RECOGNITION_RATE) -> bytes:
+    """16-bit mono WAV: what an utterance cut from a stream is stored and transcribed as."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((np.clip(pcm, -1.0, 1.0) * 32767).astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
+def wav_seconds(size_bytes: int, *, rate: int = RECOGNITION_RATE) -> float:
+    """The length of a pcm_to_wav recording of `size_bytes` (44-byte header, 2 bytes a sample)."""
+    return max(0, size_bytes - 44) / (2 * rate)
+
+
+def cut_recording(data: bytes, *, seconds: float, rate: int = RECOGNITION_RATE) -> bytes:
+    """The first `seconds` of a recording, as WAV (what an answer cut at a limit keeps)."""
+    return pcm_to_wav(decode_to_pcm(data, rate=rate)[: int(seconds * rate)], rate=rate)

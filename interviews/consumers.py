@@ -1,7 +1,15 @@
-"""The interview socket: access check, frame parsing via protocol.py, hand-off to the conversation."""
+"""The interview socket: access check, one live session per interview, frame parsing, hand-off.
+
+A session's life: the socket is accepted (so a refusal reaches the browser with its close code),
+the link is checked, the connection claims the interview's next epoch (services), tells older
+sessions to hand over through the channel-layer group `interview.<id>`, waits until the live one
+has stored what it was doing, then reads the interview and starts the conversation. Every way a
+session ends, the client's close or the server's, runs the same cleanup once (`_shutdown`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -10,12 +18,11 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.utils import timezone
 
 from interviews import selectors
 from interviews.conversation import Conversation, ConversationConfig
+from interviews.events import SessionClaim, SessionSuperseded
 from interviews.exceptions import InterviewError
-from interviews.models import Interview
 from interviews.protocol import (
     CloseCode,
     ErrorCode,
@@ -31,6 +38,19 @@ logger = logging.getLogger(__name__)
 
 # Live sessions in this process, for the per-server cap.
 _live_sessions: set[str] = set()
+
+# How long a new connection waits for the session it replaces to store its unfinished answer. A
+# live session answers within milliseconds; this only runs out when its process hangs (a process
+# that died is recognised by its silence and not waited for: services.LIVE_SESSION_SILENCE).
+HANDOVER_WAIT_S = 5.0
+
+# Why a link cannot be used (services.interview_claim_session / interview_start raise these codes).
+REFUSALS = {
+    "not_found": (CloseCode.NOT_FOUND, ErrorCode.ENDED),
+    "expired": (CloseCode.GONE, ErrorCode.ENDED),
+    "finished": (CloseCode.FINISHED, ErrorCode.ENDED),
+    "consent_required": (CloseCode.NEEDS_CONSENT, ErrorCode.CONSENT_REQUIRED),
+}
 
 
 def interview_group(interview_id: int) -> str:
@@ -48,38 +68,76 @@ MONITOR_ALL_GROUP = "monitor.all"
 class InterviewConsumer(AsyncWebsocketConsumer):
     conversation: Conversation | None = None
     interview_id: int | None = None
+    epoch = 0
 
     async def connect(self) -> None:
+        self._shut_down = False
+        self._starting: asyncio.Task[None] | None = None
+        self._handing_over: asyncio.Task[None] | None = None
+        self._successors: set[str] = set()  # newer connections to this interview: this one gives way
+        self._handed_over_by: set[str] = set()  # older sessions that told this one they are done
+        self._handover_arrived = asyncio.Event()
+        self._window_started, self._window_count = time.monotonic(), 0
         token = self.scope["url_route"]["kwargs"]["token"]
         interview = await database_sync_to_async(selectors.interview_get_by_token)(token=token)
         # Accept first so the browser sees our close code and reason; a refused handshake shows none.
         await self.accept()
-        refusal = self._refusal(interview)
-        if refusal is not None:
-            code, message = refusal
-            await self.send_json(error_frame(ErrorCode.ENDED, message, fatal=True))
-            await self.close(code=code)
+        if interview is None:
+            await self._refuse(InterviewError("This interview link is not valid.", code="not_found"))
             return
         if len(_live_sessions) >= settings.INTERVIEW["MAX_SESSIONS"]:
-            await self.send_json(error_frame(ErrorCode.INTERNAL, "The server is full; try again shortly.", fatal=True))
-            await self.close(code=CloseCode.BUSY)
-            return
-        assert interview is not None
-        self.interview_id = interview.pk
-        # One live connection per interview: the newest takes over and the older one is closed.
-        group = interview_group(interview.pk)
-        await self.channel_layer.group_send(group, {"type": "interview.takeover", "channel": self.channel_name})
-        await self.channel_layer.group_add(group, self.channel_name)
-        store = InterviewStore()
-        try:
-            snapshot = await store.start(interview.pk)
-        except InterviewError as exc:
-            await self.send_json(error_frame(ErrorCode.ENDED, exc.message, fatal=True))
-            await self.close(code=CloseCode.FINISHED)
+            error = error_frame(ErrorCode.SERVER_BUSY, "The server is full; try again shortly.", fatal=True)
+            await self._close(CloseCode.BUSY, error)
             return
         _live_sessions.add(self.channel_name)
-        self._window_started = time.monotonic()
-        self._window_count = 0
+        self.interview_id = interview.pk
+        # Join the group before claiming: every session with an older epoch is then in the group
+        # when a newer one announces itself, so none can miss the takeover.
+        await self.channel_layer.group_add(interview_group(interview.pk), self.channel_name)
+        store = InterviewStore()
+        try:
+            claim = await store.claim(interview.pk, self.channel_name)
+        except InterviewError as exc:
+            await self._refuse(exc)
+            return
+        self.epoch = claim.epoch
+        await self.channel_layer.group_send(
+            interview_group(interview.pk),
+            {"type": "interview.takeover", "epoch": claim.epoch, "channel": self.channel_name},
+        )
+        # Not awaited here: the older session's "handed over" arrives as a channel-layer message,
+        # which is only dispatched once connect() has returned.
+        self._starting = asyncio.create_task(self._start_or_close(claim))
+
+    async def _start_or_close(self, claim: SessionClaim) -> None:
+        try:
+            await self._start(claim)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("session failed to start", extra=self._log_extra())
+            error = error_frame(ErrorCode.INTERNAL, "Something went wrong on our side. Please reload the page.")
+            await self._close(CloseCode.INTERNAL_ERROR, error)
+
+    async def _start(self, claim: SessionClaim) -> None:
+        assert self.interview_id is not None
+        if claim.live_channel and claim.live_channel != self.channel_name:
+            try:
+                await asyncio.wait_for(self._handover_from(claim.live_channel), timeout=HANDOVER_WAIT_S)
+            except TimeoutError:
+                logger.warning("the replaced session did not hand over in time", extra=self._log_extra())
+        if self._successors:
+            await self._hand_over()  # a newer connection came meanwhile: it gets the interview
+            return
+        store = InterviewStore(epoch=claim.epoch)
+        try:
+            snapshot = await store.start(self.interview_id, channel=self.channel_name)
+        except SessionSuperseded:
+            await self._hand_over()
+            return
+        except InterviewError as exc:
+            await self._refuse(exc)
+            return
         self.conversation = Conversation(
             snapshot=snapshot,
             providers=get_providers(),
@@ -87,19 +145,17 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             send=self.send_json,
             config=ConversationConfig.from_settings(settings.INTERVIEW),
             on_ended=self._on_ended,
+            on_superseded=self._on_superseded,
             publish=self._publish,
         )
         await self.conversation.start()
+        if self._successors:
+            await self._hand_over()  # claimed by a newer connection while this one started
 
-    @staticmethod
-    def _refusal(interview: Interview | None) -> tuple[int, str] | None:
-        if interview is None:
-            return CloseCode.NOT_FOUND, "This interview link is not valid."
-        if interview.status not in Interview.OPEN_STATUSES:
-            return CloseCode.FINISHED, "This interview has already ended."
-        if interview.expires_at <= timezone.now():
-            return CloseCode.GONE, "This interview link has expired."
-        return None
+    async def _handover_from(self, channel: str) -> None:
+        while channel not in self._handed_over_by:
+            self._handover_arrived.clear()
+            await self._handover_arrived.wait()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # channels closes stale database connections before every message, through the one
@@ -112,21 +168,53 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        """Free the slot, stop the conversation (storing what it was doing), leave the group, and
+        tell any newer connection that it may go on. Runs once, however the session ends."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         _live_sessions.discard(self.channel_name)
-        if self.interview_id is not None:
-            await self.channel_layer.group_discard(interview_group(self.interview_id), self.channel_name)
+        current = asyncio.current_task()
+        if self._starting is not None and self._starting is not current and not self._starting.done():
+            self._starting.cancel()
+            await asyncio.gather(self._starting, return_exceptions=True)
         if self.conversation is not None:
             await self.conversation.close()
+        if self.interview_id is None:
+            return
+        group = interview_group(self.interview_id)
+        await self.channel_layer.group_discard(group, self.channel_name)
+        if self.epoch:
+            try:
+                await InterviewStore(epoch=self.epoch).release(self.interview_id, self.channel_name)
+            except Exception:
+                logger.exception("could not release the interview", extra=self._log_extra())
+            # Whoever claimed the interview after us may be waiting until what we did is stored;
+            # they joined the group before claiming, so they all hear this.
+            await self.channel_layer.group_send(group, {"type": "interview.handed_over", "channel": self.channel_name})
+
+    async def _close(self, code: CloseCode, error: dict[str, Any] | None = None) -> None:
+        """Every server-side close: the error frame, the same cleanup as a client close, the code."""
+        if error is not None:
+            await self._send_quietly(error)
+        await self._shutdown()
+        await self.close(code=int(code))
+
+    async def _refuse(self, exc: InterviewError) -> None:
+        code, error_code = REFUSALS.get(exc.code, (CloseCode.FINISHED, ErrorCode.ENDED))
+        await self._close(code, error_frame(error_code, exc.message, fatal=True))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.conversation is None:
-            await self.send_json(error_frame(ErrorCode.NOT_READY, "The session is not ready yet."))
+            if not self._shut_down:
+                await self.send_json(error_frame(ErrorCode.NOT_READY, "The session is not ready yet."))
             return
         if not self._within_rate_limit():
-            await self.send_json(
-                error_frame(ErrorCode.RATE_LIMITED, "Too many messages; the connection is closed.", fatal=True)
-            )
-            await self.close(code=CloseCode.PROTOCOL_ABUSE)
+            error = error_frame(ErrorCode.RATE_LIMITED, "Too many messages; the connection is closed.", fatal=True)
+            await self._close(CloseCode.PROTOCOL_ABUSE, error)
             return
         limit = settings.INTERVIEW["MAX_FRAME_BYTES"]
         try:
@@ -140,7 +228,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         await self.conversation.handle(message)
 
     def _within_rate_limit(self) -> bool:
-        # A one-second fixed window is enough to stop floods without penalising 250 ms audio chunks.
+        # A one-second fixed window is enough to stop floods without penalising 50 ms audio chunks.
         now = time.monotonic()
         if now - self._window_started >= 1.0:
             self._window_started, self._window_count = now, 0
@@ -150,6 +238,12 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content, ensure_ascii=False))
 
+    async def _send_quietly(self, content: dict[str, Any]) -> None:
+        try:
+            await self.send_json(content)
+        except Exception:  # the client went away first; nothing left to tell it
+            logger.debug("send failed", extra=self._log_extra())
+
     async def _publish(self, event: dict[str, Any]) -> None:
         """Conversation events (e.g. a finished turn) for live monitoring; never blocks the interview."""
         assert self.interview_id is not None
@@ -157,20 +251,39 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_send(monitor_group(self.interview_id), event)
             await self.channel_layer.group_send(MONITOR_ALL_GROUP, event)
         except Exception:
-            logger.warning("monitor publish failed", extra={"interview_id": self.interview_id})
+            logger.warning("monitor publish failed", extra=self._log_extra())
 
     async def _on_ended(self) -> None:
-        await self.close(code=CloseCode.NORMAL)
+        await self._close(CloseCode.NORMAL)
+
+    async def _on_superseded(self) -> None:
+        await self._close(CloseCode.REPLACED, self._replaced_error())
+
+    def _replaced_error(self) -> dict[str, Any]:
+        return error_frame(ErrorCode.ENDED, "This interview was opened in another window or tab.", fatal=True)
+
+    def _log_extra(self) -> dict[str, Any]:
+        return {"interview_id": self.interview_id, "epoch": self.epoch}
+
+    async def _hand_over(self) -> None:
+        """A newer connection takes the interview: store what this session was doing, then go."""
+        await self._close(CloseCode.REPLACED, self._replaced_error())
 
     # --- channel-layer events -----------------------------------------------------------------
 
     async def interview_takeover(self, event: dict[str, Any]) -> None:
-        if event["channel"] == self.channel_name:
-            return
-        await self.send_json(
-            error_frame(ErrorCode.ENDED, "This interview was opened in another window or tab.", fatal=True)
-        )
-        if self.conversation is not None:
-            await self.conversation.close()
-            self.conversation = None
-        await self.close(code=CloseCode.REPLACED)
+        if event["channel"] == self.channel_name or event.get("epoch", 0) <= self.epoch:
+            return  # an older connection's announcement, racing ours: it will give way
+        self._successors.add(event["channel"])
+        if self._shut_down:
+            return  # its "handed over" goes to the whole group
+        if self._starting is not None and not self._starting.done():
+            return  # still waiting for its own predecessor; _start hands over when that is done
+        if self._handing_over is None:
+            # Not awaited here: closing the conversation waits for its writes, and other messages
+            # (another takeover) must still be dispatched meanwhile.
+            self._handing_over = asyncio.create_task(self._hand_over())
+
+    async def interview_handed_over(self, event: dict[str, Any]) -> None:
+        self._handed_over_by.add(event["channel"])
+        self._handover_arrived.set()

@@ -17,9 +17,17 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from interviews.audio import RECOGNITION_RATE, AudioDecodeError, decode_to_pcm
+from interviews.audio import (
+    RECOGNITION_RATE,
+    AudioDecodeError,
+    AudioMeter,
+    cut_recording,
+    decode_to_pcm,
+    pcm_to_wav,
+    wav_seconds,
+)
 from interviews.chunker import ClauseChunker, EndMarkerFilter
-from interviews.events import HistoryItem, SessionSnapshot, TurnRecord, TurnTimings
+from interviews.events import HistoryItem, PendingAnswer, SessionSnapshot, SessionSuperseded, TurnRecord, TurnTimings
 from interviews.prompts import build_messages, phrase
 from interviews.protocol import (
     AudioChunk,
@@ -36,7 +44,7 @@ from interviews.protocol import (
 )
 from interviews.providers.base import Message, ProviderError, TranscriptionStream, Voice
 from interviews.providers.registry import Providers
-from interviews.turn_taking import EndpointConfig, Listener, ListenerEvent, is_echo, pcm_to_wav
+from interviews.turn_taking import EndpointConfig, Listener, ListenerEvent, is_echo
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +76,11 @@ class ConversationConfig:
     write_backoff_s: float = 0.25
     heartbeat_s: float = 30.0  # how often a live session marks the interview as seen
     endpoint_silence_s: float = 1.2  # hands-free: pause that ends a complete-sounding answer
+    # Per interview: answers, and the candidate's stored audio (seconds are also capped by the
+    # template's time limit: nobody speaks longer than the interview lasts).
+    max_answers: int = 300
+    max_interview_audio_seconds: float = 4 * 3600.0
+    max_interview_audio_bytes: int = 512_000_000
 
     @classmethod
     def from_settings(cls, values: dict[str, Any]) -> ConversationConfig:
@@ -77,6 +90,9 @@ class ConversationConfig:
             max_answer_bytes=values["MAX_ANSWER_BYTES"],
             max_answer_seconds=values["MAX_ANSWER_SECONDS"],
             endpoint_silence_s=values.get("ENDPOINT_SILENCE_S", 1.2),
+            max_answers=values.get("MAX_ANSWERS", 300),
+            max_interview_audio_seconds=values.get("MAX_INTERVIEW_AUDIO_SECONDS", 4 * 3600.0),
+            max_interview_audio_bytes=values.get("MAX_INTERVIEW_AUDIO_BYTES", 512_000_000),
         )
 
 
@@ -104,6 +120,8 @@ class _Answer:
     feeder: asyncio.Task[None] | None = None
     chunks: asyncio.Queue[bytes | None] | None = None
     discarding: bool = False  # over a limit: drop the rest until the answer ends
+    meter: AudioMeter | None = None  # its length in decoded seconds, for the limits
+    seconds: float | None = None  # decoded length, when known
 
 
 @dataclass
@@ -186,6 +204,7 @@ class Conversation:
         send: Send,
         config: ConversationConfig | None = None,
         on_ended: Callable[[], Awaitable[None]] | None = None,
+        on_superseded: Callable[[], Awaitable[None]] | None = None,
         publish: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
@@ -199,6 +218,7 @@ class Conversation:
         self._send = send
         self.config = config or ConversationConfig()
         self._on_ended = on_ended
+        self._on_superseded = on_superseded
         self._publish = publish
         self.clock = clock
         self.history: list[HistoryItem] = list(snapshot.history)
@@ -231,6 +251,17 @@ class Conversation:
         self._ended: _Ended | None = None
         self._withdrawing = False  # a reply is being withdrawn because the answer was reopened
         self._quiet_until = 0.0  # clock value before which the next reply is neither shown nor heard
+        # What the interview may still record (config limits minus what earlier sessions stored).
+        totals = snapshot.totals
+        time_limit_s = snapshot.context.time_limit_minutes * 60.0
+        self._answers_left = self.config.max_answers - totals.answers
+        self._seconds_left = min(self.config.max_interview_audio_seconds, time_limit_s) - totals.audio_seconds
+        self._bytes_left = self.config.max_interview_audio_bytes - totals.audio_bytes
+        self._limit_reached = False  # an interview limit was reached: close after this answer
+        self._limit_announced = False
+        self._answer_sizes: dict[int, tuple[float, int]] = {}  # this session's answers: (seconds, bytes)
+        self._shutting_down = False  # close() runs: a reply cut now was lost, not interrupted
+        self.superseded = False  # a newer session holds the interview: this one may not write
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -241,19 +272,43 @@ class Conversation:
         if self.snapshot.deadline_at is not None:
             self._spawn(self._watch_deadline())
         self._spawn(self._heartbeat())
+        last = self.history[-1] if self.history else None
+        heard = any(item.speaker == INTERVIEWER and item.text.strip() for item in self.history)
         if not self.snapshot.greeting_spoken:
             self._spawn(self._greet())
-        elif self.history and self.history[-1].speaker == CANDIDATE:
-            # The connection dropped after an answer and before the reply: answer it now, or ask
-            # again when the answer never reached the transcriber.
-            last = self.history[-1]
+        elif last is not None and last.speaker == INTERVIEWER and not last.text.strip():
+            # A question lost before its first sound (stored so by close()): ask it again, as the
+            # greeting if the candidate has not heard the interviewer at all yet.
+            reask = self._reply(reference=self.clock(), timings=TurnTimings(), greeting=not heard)
+            self._spawn(self._locked(reask))
+        elif last is not None and last.speaker == CANDIDATE:
+            # The connection dropped after an answer and before the reply: answer it now. An answer
+            # stored but never transcribed (its session ended first) is transcribed now, from the
+            # very audio that was stored; without audio the candidate is asked to say it again.
+            pending = self.snapshot.pending_answer
             if last.text.strip():
                 self._spawn(self._locked(self._reply(reference=self.clock(), timings=TurnTimings())))
+            elif pending is not None and pending.index == last.turn:
+                self._spawn(self._locked(self._resume_answer(pending)))
             else:
                 self._spawn(self._locked(self._say(phrase(self.language, "resume_repeat"))))
 
+    async def _transcribe(self, answer: _Answer) -> str:
+        if answer.stream is not None:
+            if answer.feeder is not None:
+                await answer.feeder
+            return await answer.stream.finish()
+        return await self.providers.stt.transcribe(bytes(answer.audio), language=self.language, mime=answer.mime)
+
+    async def _resume_answer(self, pending: PendingAnswer) -> None:
+        audio = bytearray(pending.audio)
+        answer = _Answer(started_at=_now(), started_clock=self.clock(), audio=audio, stream=None, mime=pending.mime)
+        await self._answer_turn(answer, pending.index, self.clock())
+
     async def close(self) -> None:
-        """The socket closed: stop all work, keep what was said, flush the writes."""
+        """The socket closed (or another connection took over): stop all work, keep what was said,
+        and flush the writes before returning, so a session taking over reads all of it."""
+        self._shutting_down = True
         self._cancel_gap_timer()
         await self._save_unfinished_answer("connection closed before the answer ended")
         await self._cancel_tasks()
@@ -311,10 +366,13 @@ class Conversation:
         answer = self._answer
         if answer is None:
             mime = sniff_audio_mime(data[:16])
-            if mime is None:
-                await self.send(
-                    error_frame(ErrorCode.BAD_AUDIO, "That was not audio the interview can use; please try again.")
-                )
+            refusal = self._refuse_new_answer() if mime is not None else None
+            if mime is None or refusal is not None:
+                if refusal is None:
+                    refusal = error_frame(
+                        ErrorCode.BAD_AUDIO, "That was not audio the interview can use; please try again."
+                    )
+                await self.send(refusal)
                 # Drop the rest of this answer: without its header, later chunks cannot be decoded.
                 self._answer = _Answer(started_at=_now(), started_clock=self.clock(), audio=bytearray(), stream=None)
                 self._answer.discarding = True
@@ -326,26 +384,66 @@ class Conversation:
                 started_clock=self.clock(),
                 audio=bytearray(),
                 stream=self.providers.stt.open_stream(language=self.language),
+                meter=AudioMeter(),
             )
             if answer.stream is not None:
                 answer.chunks = asyncio.Queue()
                 answer.feeder = self._spawn(self._feed_stream(answer.stream, answer.chunks))
         if not answer.discarding:
-            too_long = (
-                len(answer.audio) + len(data) > self.config.max_answer_bytes
-                or self.clock() - answer.started_clock > self.config.max_answer_seconds
-            )
-            if too_long:
-                answer.discarding = True
-                await self.send(
-                    error_frame(ErrorCode.ANSWER_TOO_LONG, "That answer reached the length limit; it was cut there.")
-                )
-                self._end_answer(keep_open=True)
+            max_seconds, max_bytes, code = self._answer_limits()
+            if len(answer.audio) + len(data) > max_bytes:
+                await self._cut_answer(answer, code, seconds=None)
             else:
                 answer.audio += data
                 if answer.chunks is not None:
                     answer.chunks.put_nowait(data)
+                if answer.meter is not None:
+                    answer.meter.push(data)  # decoded behind the arrivals, off this path
+                    answer.seconds = answer.meter.seconds
+                if answer.seconds is not None and answer.seconds > max_seconds:
+                    await self._cut_answer(answer, code, seconds=max_seconds)
         self._arm_gap_timer()
+
+    def _answer_limits(self) -> tuple[float, int, ErrorCode]:
+        """The longest the answer being recorded may be (seconds, bytes), and which limit binds."""
+        max_seconds = min(self.config.max_answer_seconds, self._seconds_left)
+        max_bytes = min(self.config.max_answer_bytes, self._bytes_left)
+        per_answer = max_seconds == self.config.max_answer_seconds and max_bytes == self.config.max_answer_bytes
+        return max_seconds, max_bytes, ErrorCode.ANSWER_TOO_LONG if per_answer else ErrorCode.INTERVIEW_LIMIT
+
+    def _refuse_new_answer(self) -> dict[str, Any] | None:
+        """An error frame when the interview may not record another answer."""
+        if self._answers_left > 0 and self._seconds_left > 0 and self._bytes_left > 0:
+            return None
+        return error_frame(ErrorCode.INTERVIEW_LIMIT, "This interview has reached its recording limit.")
+
+    async def _announce_limit(self, code: ErrorCode) -> None:
+        if code == ErrorCode.INTERVIEW_LIMIT:
+            self._limit_reached = self._limit_announced = True
+            words = "This interview has reached its recording limit; it ends after this answer."
+        else:
+            words = "That answer reached the length limit; it was cut there."
+        await self.send(error_frame(code, words))
+
+    async def _cut_answer(self, answer: _Answer, code: ErrorCode, *, seconds: float | None) -> None:
+        """An answer at a limit ends there: what came before the limit is stored and transcribed."""
+        await self._announce_limit(code)
+        if seconds is not None:
+            await self._keep_first_seconds(answer, seconds)
+        self._end_answer(keep_open=True)
+
+    async def _keep_first_seconds(self, answer: _Answer, seconds: float) -> None:
+        """Stored and transcribed as its first `seconds` only (WAV), so the words match the audio."""
+        answer.audio = bytearray(await asyncio.to_thread(cut_recording, bytes(answer.audio), seconds=seconds))
+        answer.mime, answer.seconds = "audio/wav", wav_seconds(len(answer.audio))
+        if answer.meter is not None:
+            await asyncio.to_thread(answer.meter.close)
+            answer.meter = None
+        if answer.stream is not None:
+            if answer.feeder is not None:
+                answer.feeder.cancel()
+            await answer.stream.aclose()
+            answer.stream = answer.chunks = answer.feeder = None
 
     def _arm_gap_timer(self) -> None:
         if not self._client_sends_audio_end:
@@ -391,18 +489,65 @@ class Conversation:
         else:
             self._answer = None
         if not answer.audio:
+            if answer.meter is not None:
+                self._spawn(asyncio.to_thread(answer.meter.close))  # joins its decoder thread
             return None
-        # The audio is stored now, before transcription: a crash from here on loses no answer,
-        # and a resumed session sees an untranscribed answer and asks for it again.
-        replaces = index is not None
-        index = self._claim_index() if index is None else index
+        index, replaces = self._answer_index(index)
         self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
+        measured: asyncio.Task[Any] | None = None
+        if answer.meter is None:
+            self._store_answer(answer, index=index, replaces=replaces)
+        else:
+            measured = self._spawn(self._measure_and_store(answer, index=index, replaces=replaces))
+        return self._spawn(self._locked(self._answer_turn(answer, index, reference, measured=measured)))
+
+    def _answer_index(self, continues: int | None) -> tuple[int, bool]:
+        """The turn an answer is stored as, and whether it replaces one (it continues `continues`)."""
+        return (self._claim_index(), False) if continues is None else (continues, True)
+
+    async def _measure_and_store(self, answer: _Answer, *, index: int, replaces: bool) -> _Answer:
+        """Push-to-talk: the answer's length once its last bytes are decoded (within a millisecond or
+        two of its end; transcription has started meanwhile), cut at a limit, then stored."""
+        assert answer.meter is not None
+        try:
+            answer.seconds = await asyncio.to_thread(answer.meter.finish)
+            max_seconds, _, code = self._answer_limits()
+            if answer.seconds is not None and answer.seconds > max_seconds:
+                await self._announce_limit(code)
+                # A copy: the transcription already in flight keeps (and closes) the original.
+                answer = replace(answer, stream=None, chunks=None, feeder=None)
+                await self._keep_first_seconds(answer, max_seconds)
+        finally:
+            self._store_answer(answer, index=index, replaces=replaces)
+        return answer
+
+    def _store_answer(self, answer: _Answer, *, index: int, replaces: bool, error: str = "") -> None:
+        """Queue the answer's audio for storage and count it against the interview's limits.
+
+        The audio is stored when the answer ends, before transcription: a crash from here on loses
+        no answer, and a resumed session transcribes the stored audio.
+        """
+        seconds = wav_seconds(len(answer.audio)) if answer.mime == "audio/wav" else answer.seconds
+        previous_s, previous_bytes = self._answer_sizes.pop(index, (0.0, 0))
+        self._answers_left -= 0 if replaces else 1
+        self._seconds_left -= (seconds or 0.0) - previous_s
+        self._bytes_left -= len(answer.audio) - previous_bytes
+        self._answer_sizes[index] = (seconds or 0.0, len(answer.audio))
+        if self._refuse_new_answer() is not None:
+            self._limit_reached = True
         self._write(
             self._record(
-                index, CANDIDATE, "", answer.started_at, bytes(answer.audio), mime=answer.mime, replaces=replaces
+                index,
+                CANDIDATE,
+                "",
+                answer.started_at,
+                bytes(answer.audio),
+                mime=answer.mime,
+                error=error,
+                replaces=replaces,
+                audio_seconds=seconds,
             )
         )
-        return self._spawn(self._locked(self._answer_turn(answer, index, reference)))
 
     async def _save_unfinished_answer(self, reason: str) -> None:
         index: int | None = None
@@ -424,37 +569,34 @@ class Conversation:
                     mime="audio/wav",
                 )
         answer, self._answer = self._answer, None
-        if answer is None or not answer.audio:
+        if answer is None:
+            return
+        if answer.meter is not None:
+            await asyncio.to_thread(answer.meter.close)
+        if not answer.audio:
             return
         if answer.stream is not None:
             await answer.stream.aclose()
-        replaces = index is not None
-        index = self._claim_index() if index is None else index
+        index, replaces = self._answer_index(index)
         self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=""))
-        self._write(
-            self._record(
-                index,
-                CANDIDATE,
-                "",
-                answer.started_at,
-                bytes(answer.audio),
-                error=reason,
-                mime=answer.mime,
-                replaces=replaces,
-            )
-        )
+        self._store_answer(answer, index=index, replaces=replaces, error=reason)
 
-    async def _answer_turn(self, answer: _Answer, index: int, reference: float) -> None:
-        audio = bytes(answer.audio)
+    async def _answer_turn(
+        self, answer: _Answer, index: int, reference: float, *, measured: asyncio.Task[Any] | None = None
+    ) -> None:
         timings = TurnTimings()
         stt_started = self.clock()
+        transcribing = asyncio.ensure_future(self._transcribe(answer))
         try:
-            if answer.stream is not None:
-                if answer.feeder is not None:
-                    await answer.feeder
-                text = await answer.stream.finish()
-            else:
-                text = await self.providers.stt.transcribe(audio, language=self.language, mime=answer.mime)
+            if measured is not None and (kept := await measured) is not None and kept is not answer:
+                # Over a limit once its length was known: what is kept is what gets transcribed.
+                transcribing.cancel()
+                await asyncio.gather(transcribing, return_exceptions=True)
+                if answer.stream is not None:
+                    await answer.stream.aclose()
+                answer = kept
+                transcribing = asyncio.ensure_future(self._transcribe(answer))
+            text = await transcribing
         except ProviderError as exc:
             logger.warning("stt failed", extra={"interview_id": self.interview_id, "turn": index, "reason": exc})
             reason = exc.message
@@ -467,6 +609,7 @@ class Conversation:
             await self._say(phrase(self.language, "technical_problem"))
             return
         finally:
+            transcribing.cancel()
             if answer.stream is not None:
                 await answer.stream.aclose()
         timings.transcript_ms = _ms(reference, self.clock())
@@ -478,10 +621,20 @@ class Conversation:
         self._remember(HistoryItem(turn=index, speaker=CANDIDATE, text=text))
         transcript_ms = timings.transcript_ms
         self._write(lambda: self.store.update_transcript(self.interview_id, index, text, transcript_ms, ""))
-        if not text:
+        if self._limit_reached:
+            await self._close_at_limit()
+        elif not text:
             await self._say(phrase(self.language, "repeat"))
-            return
-        await self._reply(reference=reference, timings=timings)
+        else:
+            await self._reply(reference=reference, timings=timings)
+
+    async def _close_at_limit(self) -> None:
+        """The interview may record no more: say so in fixed words, and end it."""
+        if not self._limit_announced:
+            self._limit_announced = True
+            await self.send(error_frame(ErrorCode.INTERVIEW_LIMIT, "This interview has reached its recording limit."))
+        await self._say(phrase(self.language, "limit_closing"))
+        await self._finish("limit_reached")
 
     # --- the interviewer's turn ---------------------------------------------------------------
 
@@ -582,6 +735,7 @@ class Conversation:
             self._speaking_task = None
             said = "".join(speech.text).strip()
             generated = bool(said or speech.audio)
+            note = ""
             if interrupted and self._withdrawing and not speech.audio:
                 # Withdrawn before a sound (the candidate went on with their answer): never said.
                 generated = False
@@ -591,8 +745,12 @@ class Conversation:
                 # Stored as heard: a barge-in before any sound keeps an empty, interrupted turn.
                 said = self._played_text(speech)
                 self._audible_until = 0.0
+                if self._shutting_down and not said:
+                    # The session ended before the candidate heard any of it: the turn is kept as
+                    # lost, and the next session asks it again (see start()).
+                    generated, note = True, "not heard: the connection closed before its first sound"
             if generated:
-                self._complete_speech(speech, said, greeting=greeting, interrupted=interrupted)
+                self._complete_speech(speech, said, greeting=greeting, interrupted=interrupted, note=note)
             elif not speech.failed and not interrupted:
                 logger.warning("interviewer said nothing", extra={"interview_id": self.interview_id})
         self._references[speech.index] = reference
@@ -670,7 +828,9 @@ class Conversation:
             finally:
                 audio_queue.put_nowait(None)
 
-    def _complete_speech(self, speech: _Speech, text: str, *, greeting: bool, interrupted: bool) -> None:
+    def _complete_speech(
+        self, speech: _Speech, text: str, *, greeting: bool, interrupted: bool, note: str = ""
+    ) -> None:
         timings = speech.timings
         reference = speech.reference
         timings.llm_first_token_ms = _ms(reference, speech.first_token_at)
@@ -698,6 +858,7 @@ class Conversation:
             interrupted=interrupted,
             is_greeting=greeting,
             timings=timings,
+            error=note,
         )
         self._write(record)
         if (playback_ms := speech.playback_started_ms) is not None:
@@ -778,6 +939,24 @@ class Conversation:
                 await self._on_barge_in(event)
             elif event.kind == "end":
                 await self._on_speech_end(event)
+        await self._end_utterance_at_limit()
+
+    async def _end_utterance_at_limit(self) -> None:
+        """An answer that reaches a length limit ends there, and is answered like any other."""
+        utterance, listener = self._utterance, self._listener
+        if utterance is None or listener is None or (utterance.overlapping and not utterance.confirmed):
+            return
+        max_seconds, max_bytes, code = self._answer_limits()
+        limit_s = min(max_seconds, wav_seconds(max_bytes))
+        if (ended := utterance.continues) is not None:
+            limit_s -= len(ended.pcm) / RECOGNITION_RATE + MAX_JOINED_PAUSE_S  # joined to the earlier part
+        if listener.utterance_s < max(0.0, limit_s):
+            return
+        event = listener.force_end()
+        assert event.pcm is not None
+        event.pcm = event.pcm[: max(0, int(limit_s * RECOGNITION_RATE))]
+        await self._announce_limit(code)
+        await self._on_speech_end(event)
 
     def _interviewer_busy(self) -> bool:
         """Speaking, about to speak, or still playing in the browser."""
@@ -797,6 +976,11 @@ class Conversation:
     async def _on_speech_start(self, event: ListenerEvent) -> None:
         if not event.overlapping and (ended := self._reopenable()) is not None:
             await self._reopen(ended, event)
+            return
+        if not event.overlapping and (refusal := self._refuse_new_answer()) is not None:
+            assert self._listener is not None
+            self._listener.drop_utterance()  # the interview records no more answers
+            await self.send(refusal)
             return
         overlapping = event.overlapping
         self._utterance = utterance = _Utterance(started_at=_now(), overlapping=overlapping)
@@ -1053,6 +1237,7 @@ class Conversation:
         is_greeting: bool = False,
         timings: TurnTimings | None = None,
         replaces: bool = False,
+        audio_seconds: float | None = None,
     ) -> Callable[[], Awaitable[None]]:
         record = TurnRecord(
             interview_id=self.interview_id,
@@ -1068,6 +1253,7 @@ class Conversation:
             error=error,
             timings=timings or TurnTimings(),
             replaces=replaces,
+            audio_seconds=audio_seconds,
         )
         return lambda: self.store.record_turn(record)
 
@@ -1086,8 +1272,17 @@ class Conversation:
     async def _write_with_retries(self, write: Callable[[], Awaitable[Any]]) -> None:
         # A briefly unavailable database must not lose a turn: retry with backoff (~15 s in all).
         for attempt in range(self.config.write_attempts):
+            if self.superseded:
+                return
             try:
                 await write()
+                return
+            except SessionSuperseded:
+                # A newer connection holds the interview (its takeover did not reach us): stop.
+                logger.warning("session superseded; its writes stop", extra={"interview_id": self.interview_id})
+                self.superseded = True
+                if self._on_superseded is not None:
+                    self._spawn(self._on_superseded())
                 return
             except Exception:
                 if attempt == self.config.write_attempts - 1:
@@ -1127,7 +1322,9 @@ class Conversation:
             return None
 
     async def _cancel_tasks(self, keep: asyncio.Task[Any] | None = None) -> None:
-        tasks = [task for task in self._tasks if task is not keep and not task.done()]
+        # Never the task that asks (e.g. the end-of-interview callback closing the session).
+        current = asyncio.current_task()
+        tasks = [task for task in self._tasks if task not in (keep, current) and not task.done()]
         for task in tasks:
             task.cancel()
         if tasks:

@@ -20,6 +20,37 @@ class HistoryItem:
         return {"turn": self.turn, "role": role, "speaker": self.speaker, "content": self.text}
 
 
+class SessionSuperseded(Exception):
+    """A newer connection to the interview has taken over: this session may no longer write."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionClaim:
+    """A connection's place in the interview's line of sessions (services.interview_claim_session)."""
+
+    epoch: int
+    # The session that holds the interview now and must hand over first ("" if none is live).
+    live_channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class PendingAnswer:
+    """The last answer, stored with its audio but never transcribed (the session ended first)."""
+
+    index: int
+    audio: bytes
+    mime: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingTotals:
+    """What the interview's candidate turns hold so far, for the per-interview limits."""
+
+    answers: int = 0
+    audio_seconds: float = 0.0
+    audio_bytes: int = 0
+
+
 @dataclass(slots=True)
 class SessionSnapshot:
     """An interview as the pipeline needs it when a connection opens."""
@@ -32,6 +63,8 @@ class SessionSnapshot:
     deadline_at: datetime | None
     greeting_spoken: bool
     history: list[HistoryItem] = field(default_factory=list)
+    totals: RecordingTotals = field(default_factory=RecordingTotals)
+    pending_answer: PendingAnswer | None = None
 
     @property
     def next_turn_index(self) -> int:
@@ -65,6 +98,7 @@ class TurnRecord:
     is_greeting: bool = False
     error: str = ""
     timings: TurnTimings = field(default_factory=TurnTimings)
+    audio_seconds: float | None = None  # decoded length of `audio`, when known
     # The candidate went on with an answer already stored (hands-free: they resumed before the
     # interviewer's reply was heard): this record replaces that turn's audio and words.
     replaces: bool = False

@@ -106,6 +106,12 @@ class Interview(models.Model):
     expires_at = models.DateTimeField(help_text="The invite link stops working after this.")
     last_seen_at = models.DateTimeField(null=True, blank=True)
     greeting_spoken = models.BooleanField(default=False)
+    # One live session per interview, across daphne processes (services.interview_claim_session):
+    # every connection claims the next epoch; the session that read the interview last holds
+    # `live_epoch`, and only it may write turns, until the newest claimant takes over.
+    session_epoch = models.PositiveIntegerField(default=0)
+    live_epoch = models.PositiveIntegerField(default=0)
+    live_channel = models.CharField(max_length=200, blank=True, help_text="Channel of the live session, if any.")
     recruiter_decision = models.CharField(
         max_length=16,
         blank=True,
@@ -145,6 +151,9 @@ class Turn(models.Model):
     text = models.TextField(blank=True)
     audio = models.FileField(upload_to=turn_audio_path, blank=True)
     audio_mime = models.CharField(max_length=40, blank=True)
+    # What the per-interview recording limits count (candidate turns): decoded seconds, stored bytes.
+    audio_seconds = models.FloatField(null=True, blank=True)
+    audio_bytes = models.PositiveIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     interrupted = models.BooleanField(default=False)

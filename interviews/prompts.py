@@ -15,6 +15,8 @@ PHRASES = {
         "closing_request": "(The time is up. Thank the candidate warmly, say what happens next, and close.)",
         "closing_fallback": "We're out of time. Thank you very much for your answers today; "
         "the team will review the interview and get back to you. Goodbye!",
+        "limit_closing": "We have reached the end of what this interview can record. Thank you very much for "
+        "your answers today; the team will review the interview and get back to you. Goodbye!",
     },
     "ko": {
         "repeat": "죄송합니다, 잘 듣지 못했어요. 다시 한 번 말씀해 주시겠어요?",
@@ -23,6 +25,8 @@ PHRASES = {
         "greeting_request": "(지원자가 입장했습니다. 인사하고 첫 번째 질문을 하세요.)",
         "closing_request": "(시간이 다 되었습니다. 지원자에게 감사 인사를 하고 다음 절차를 안내한 뒤 마무리하세요.)",
         "closing_fallback": "시간이 다 되었습니다. 오늘 답변해 주셔서 정말 감사합니다. "
+        "검토 후 연락드리겠습니다. 안녕히 계세요!",
+        "limit_closing": "이번 면접에서 녹음할 수 있는 분량이 모두 찼습니다. 오늘 답변해 주셔서 정말 감사합니다. "
         "검토 후 연락드리겠습니다. 안녕히 계세요!",
     },
 }

@@ -23,14 +23,22 @@ class ErrorCode(StrEnum):
     LLM_FAILED = "llm_failed"
     TTS_FAILED = "tts_failed"
     NO_SPEECH = "no_speech"
+    INTERVIEW_LIMIT = "interview_limit"
+    CONSENT_REQUIRED = "consent_required"
+    SERVER_BUSY = "server_busy"
     ENDED = "interview_ended"
     INTERNAL = "internal_error"
 
 
 class CloseCode(IntEnum):
-    """WebSocket close codes the server uses; 4000-4999 is the application range."""
+    """WebSocket close codes the server uses; 4000-4999 is the application range.
+
+    Hand daphne `int(code)`: its WebSocket library refuses any close code whose type is not
+    exactly int, and a refused close reaches the client as 1011 and skips the session's cleanup.
+    """
 
     NORMAL = 1000
+    INTERNAL_ERROR = 1011  # a bug: the page reconnects, and the interview resumes
     PROTOCOL_ABUSE = 4008  # flood or repeated oversized frames
     FORBIDDEN = 4003  # origin or access refused
     NOT_FOUND = 4404  # unknown invite token
@@ -38,6 +46,7 @@ class CloseCode(IntEnum):
     FINISHED = 4409  # interview already completed / abandoned / failed
     REPLACED = 4001  # another connection took over this interview
     BUSY = 4503  # server at its session cap
+    NEEDS_CONSENT = 4412  # the candidate has not agreed to the recording on the invite page
 
 
 class ProtocolError(Exception):

@@ -89,4 +89,4 @@ def interview_report(request: HttpRequest, interview_id: int) -> HttpResponse:
         response = HttpResponse(reports.render_markdown(data), content_type="text/markdown; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="interview-{interview_id}.md"'
         return response
-    return HttpResponse(reports.render_html(data))
+    return HttpResponse(reports.render_html(data, request=request))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -153,59 +156,88 @@ def _ms(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}"
 
 
+# Markdown markup a value could carry: emphasis, code, links and images, table cells, strikethrough, and
+# the escape character itself. HTML's own characters become entities, so no tag, comment or autolink
+# from a value is ever raw HTML in a renderer that passes HTML through.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]|~])")
+# What makes a line a heading, a list item or a setext underline when it starts the line (a quote's
+# ">" is already an entity): the marker is escaped, or the dot of "1." / "1)".
+_MARKDOWN_LINE_START = re.compile(r"^[#+\-=]")
+_MARKDOWN_ORDERED_ITEM = re.compile(r"^(\d+)([.)])")
+
+
+def md_text(value: object) -> str:
+    """Words from a candidate, a recruiter or a model as inert Markdown on one line: HTML escaped, markup
+    characters backslash-escaped, line breaks and indentation folded into single spaces."""
+    if value is None:
+        return ""
+    text = html.escape(" ".join(str(value).split()), quote=False)
+    text = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    text = _MARKDOWN_LINE_START.sub(lambda match: "\\" + match.group(0), text)
+    return _MARKDOWN_ORDERED_ITEM.sub(r"\1\\\2", text)
+
+
+def md_block(value: object) -> str:
+    """Multi-line words (recruiter notes) as inert Markdown paragraphs: md_text per line, blank lines kept."""
+    return "\n".join(md_text(line) for line in str(value).splitlines())
+
+
 def render_markdown(data: dict[str, Any]) -> str:
+    """The report as Markdown; every value that came from a person or a model goes through md_text."""
     interview, template = data["interview"], data["template"]
+    end_reason = f" ({md_text(interview['end_reason'])})" if interview["end_reason"] else ""
     lines = [
-        f"# Interview: {interview['candidate_name']} — {template['title']}",
+        f"# Interview: {md_text(interview['candidate_name'])} — {md_text(template['title'])}",
         "",
-        f"- Role: {template['role']} (template version {interview['template_version']}, "
-        f"language {template['language']})",
-        f"- Status: {interview['status']}" + (f" ({interview['end_reason']})" if interview["end_reason"] else ""),
+        f"- Role: {md_text(template['role'])} (template version {interview['template_version']}, "
+        f"language {md_text(template['language'])})",
+        f"- Status: {md_text(interview['status'])}{end_reason}",
         f"- Consent given: {interview['consented_at'] or 'not recorded'}",
         f"- Started: {interview['started_at'] or '—'}; ended: {interview['ended_at'] or '—'}; "
         f"duration: {format_duration(interview['duration_s'])}",
-        f"- Recruiter decision: {interview['recruiter_decision'] or 'none yet'}",
+        f"- Recruiter decision: {md_text(interview['recruiter_decision']) or 'none yet'}",
     ]
     if interview["recruiter_notes"]:
-        lines += ["", "## Recruiter notes", "", interview["recruiter_notes"]]
+        lines += ["", "## Recruiter notes", "", md_block(interview["recruiter_notes"])]
     lines += ["", "## Evaluation", ""]
     evaluation = data["evaluation"]
     if evaluation is None:
         lines.append("Not evaluated yet.")
     elif evaluation["status"] == Evaluation.Status.FAILED:
-        lines.append(f"**The evaluation failed:** {evaluation['error']}")
+        lines.append(f"**The evaluation failed:** {md_text(evaluation['error'])}")
     elif evaluation["status"] != Evaluation.Status.DONE:
-        lines.append(f"Evaluation {evaluation['status']}.")
+        lines.append(f"Evaluation {md_text(evaluation['status'])}.")
     else:
         if evaluation["evaluator_notice"]:
-            lines += [f"> {evaluation['evaluator_notice']}", ""]
+            lines += [f"> {md_text(evaluation['evaluator_notice'])}", ""]
         lines += [
-            f"- Overall score: {evaluation['overall_score']}% — recommendation: {evaluation['recommendation']}",
-            f"- Evaluated by {evaluation['model_name']} against rubric version {evaluation['rubric_version']}",
+            f"- Overall score: {evaluation['overall_score']}% — recommendation: "
+            f"{md_text(evaluation['recommendation'])}",
+            f"- Evaluated by {md_text(evaluation['model_name'])} against rubric version {evaluation['rubric_version']}",
             "",
-            evaluation["summary"],
+            md_text(evaluation["summary"]),
             "",
             "| Criterion | Score | Evidence | Rationale |",
             "|---|---|---|---|",
         ]
         for score in evaluation["scores"]:
             evidence = "<br>".join(
-                f"“{e['quote']}”" + ("" if e["verified"] else " (not found in the transcript)")
+                f"“{md_text(e['quote'])}”" + ("" if e["verified"] else " (not found in the transcript)")
                 for e in score["evidence"]
             )
             lines.append(
-                f"| {score['criterion']} | {score['score']}/{score['scale_max']} | {evidence or '—'} | "
-                f"{score['rationale'].replace('|', '/')} |"
+                f"| {md_text(score['criterion'])} | {score['score']}/{score['scale_max']} | {evidence or '—'} | "
+                f"{md_text(score['rationale'])} |"
             )
         for title, key in (("Strengths", "strengths"), ("Concerns", "concerns")):
             if evaluation[key]:
-                lines += ["", f"### {title}", "", *(f"- {item}" for item in evaluation[key])]
+                lines += ["", f"### {title}", "", *(f"- {md_text(item)}" for item in evaluation[key])]
     lines += ["", "## Transcript", ""]
     for turn in data["turns"]:
         speaker = "Interviewer" if turn["speaker"] == Turn.Speaker.INTERVIEWER else "Candidate"
         latency = turn["timings_ms"]["first_audio_sent_ms"]
         suffix = f" _(first audio {latency:.0f} ms)_" if latency is not None and not turn["is_greeting"] else ""
-        lines.append(f"**{turn['index']}. {speaker}**{suffix}: {turn['text'] or '_(no text)_'}")
+        lines.append(f"**{turn['index']}. {speaker}**{suffix}: {md_text(turn['text']) or '_(no text)_'}")
         lines.append("")
     lines += [
         "## Latency (ms, interviewer turns after the greeting)",
@@ -219,12 +251,15 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_html(data: dict[str, Any]) -> str:
+def render_html(data: dict[str, Any], *, request: HttpRequest | None = None) -> str:
+    """The printable report, one self-contained page. Served (`request` given), its inline CSS carries
+    the response's CSP nonce; saved as a file, it has no policy to meet."""
     labels = dict(LATENCY_FIELDS)
     latency_rows = [{"label": labels[name], **stats} for name, stats in data["latency"].items()]
     return render_to_string(
         "recruiter/report.html",
         {"data": data, "latency_rows": latency_rows, "heuristic_notice": HEURISTIC_NOTICE},
+        request=request,
     )
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
+from enum import StrEnum
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.utils import timezone
 
-from interviews.events import HistoryItem, SessionSnapshot
+from interviews.events import HistoryItem, PendingAnswer, RecordingTotals, SessionSnapshot
 from interviews.exceptions import InterviewError
 from interviews.models import CriterionScore, Evaluation, Interview, InterviewTemplate, Turn
 from interviews.providers.base import Criterion, InterviewContext, PlannedQuestion
@@ -31,6 +34,32 @@ def interview_get_by_token(*, token: str) -> Interview | None:
     if interview is None or not secrets.compare_digest(interview.invite_token, token):
         return None
     return interview
+
+
+class LinkState(StrEnum):
+    """What an invite link allows now; the pages, the socket and interview_start all ask this."""
+
+    UNKNOWN = "unknown"
+    ENDED = "ended"  # completed, abandoned or failed: never again
+    EXPIRED = "expired"  # never started, and its time to start has passed
+    NEEDS_CONSENT = "needs_consent"  # open, but the candidate has not agreed to the recording yet
+    OPEN = "open"
+
+
+def interview_link_state(*, interview: Interview | None, now: datetime | None = None) -> LinkState:
+    """The one rule for whether a link can be used. A started interview stays resumable until it
+    ends (its deadline or the abandon sweep), even when the invite's expiry passes meanwhile."""
+    if interview is None:
+        return LinkState.UNKNOWN
+    if interview.status == Interview.Status.EXPIRED:
+        return LinkState.EXPIRED
+    if interview.status not in Interview.OPEN_STATUSES:
+        return LinkState.ENDED
+    if interview.status == Interview.Status.INVITED and interview.expires_at <= (now or timezone.now()):
+        return LinkState.EXPIRED
+    if interview.consented_at is None:
+        return LinkState.NEEDS_CONSENT
+    return LinkState.OPEN
 
 
 def interview_get(*, ident: str) -> Interview:
@@ -76,6 +105,30 @@ def interview_context(*, interview: Interview) -> InterviewContext:
     )
 
 
+def interview_recording_totals(*, interview_id: int) -> RecordingTotals:
+    totals = Turn.objects.filter(interview_id=interview_id, speaker=Turn.Speaker.CANDIDATE).aggregate(
+        answers=Count("id"), seconds=Sum("audio_seconds"), size=Sum("audio_bytes")
+    )
+    return RecordingTotals(
+        answers=totals["answers"], audio_seconds=totals["seconds"] or 0.0, audio_bytes=totals["size"] or 0
+    )
+
+
+def interview_pending_answer(*, interview_id: int) -> PendingAnswer | None:
+    """The last turn, if it is a finished answer whose audio was stored and whose words never were
+    (its session ended while it was being transcribed). An answer cut off mid-way by a dropped
+    connection carries an error instead, and its candidate is asked to say it again."""
+    last = Turn.objects.filter(interview_id=interview_id).order_by("-index").first()
+    if last is None or last.speaker != Turn.Speaker.CANDIDATE or last.text.strip() or last.error or not last.audio:
+        return None
+    try:
+        with last.audio.open("rb") as file:
+            audio = file.read()
+    except OSError:
+        return None  # the file is gone (purged): the candidate is asked to repeat instead
+    return PendingAnswer(index=last.index, audio=audio, mime=last.audio_mime or "audio/webm")
+
+
 def interview_snapshot(*, interview_id: int) -> SessionSnapshot:
     interview = Interview.objects.select_related("template").get(pk=interview_id)
     return SessionSnapshot(
@@ -87,6 +140,8 @@ def interview_snapshot(*, interview_id: int) -> SessionSnapshot:
         deadline_at=interview.deadline_at,
         greeting_spoken=interview.greeting_spoken,
         history=interview_history(interview_id=interview.pk),
+        totals=interview_recording_totals(interview_id=interview.pk),
+        pending_answer=interview_pending_answer(interview_id=interview.pk),
     )
 
 

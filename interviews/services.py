@@ -12,9 +12,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from interviews import selectors
-from interviews.events import SessionSnapshot, TurnRecord
+from interviews.events import SessionClaim, SessionSnapshot, SessionSuperseded, TurnRecord
 from interviews.exceptions import InterviewError
 from interviews.models import Interview, InterviewTemplate, Turn
+from interviews.selectors import LinkState
+
+# A live session marks the interview as seen at least this often (the conversation's heartbeat):
+# a claim finding the live session silent for longer does not wait for it to hand over.
+LIVE_SESSION_SILENCE = timedelta(seconds=75)
+
+LINK_REFUSALS = {
+    LinkState.UNKNOWN: ("not_found", "This interview link is not valid."),
+    LinkState.ENDED: ("finished", "This interview has already ended."),
+    LinkState.EXPIRED: ("expired", "This interview link has expired."),
+    LinkState.NEEDS_CONSENT: (
+        "consent_required",
+        "Please agree to the recording on the invite page before the interview starts.",
+    ),
+}
 
 logger = logging.getLogger(__name__)
 
@@ -56,25 +71,77 @@ def interview_consent(*, interview: Interview) -> Interview:
     return interview
 
 
-def interview_start(*, interview_id: int) -> SessionSnapshot:
-    """Open (or resume) an interview for a live connection; the deadline is set once, on first start."""
+def _check_link(interview: Interview | None) -> None:
+    state = selectors.interview_link_state(interview=interview)
+    if state != LinkState.OPEN:
+        code, message = LINK_REFUSALS[state]
+        raise InterviewError(message, code=code)
+
+
+def interview_claim_session(*, interview_id: int, channel: str) -> SessionClaim:
+    """A new connection lines up to hold the interview: it gets the next epoch, and learns which
+    live session (if any) must hand over before it may read the interview (interview_start).
+
+    Only the newest claimant can ever start, so any number of simultaneous connections leave one.
+    """
+    with transaction.atomic():
+        interview = Interview.objects.select_for_update().filter(pk=interview_id).first()
+        _check_link(interview)
+        assert interview is not None
+        live_channel = interview.live_channel
+        silent_since = timezone.now() - LIVE_SESSION_SILENCE
+        if live_channel and (interview.last_seen_at is None or interview.last_seen_at < silent_since):
+            live_channel = ""  # its process died without a word: nobody is left to hand over
+        interview.session_epoch += 1
+        interview.save(update_fields=["session_epoch"])
+    return SessionClaim(epoch=interview.session_epoch, live_channel=live_channel)
+
+
+def interview_start(*, interview_id: int, epoch: int | None = None, channel: str = "") -> SessionSnapshot:
+    """Open (or resume) an interview for a live connection; the deadline is set once, on first start.
+
+    With `epoch` (from interview_claim_session), the session becomes the one that may write, unless a
+    newer connection has claimed the interview since (SessionSuperseded).
+    """
     with transaction.atomic():
         interview = Interview.objects.select_for_update().select_related("template").get(pk=interview_id)
-        if interview.status not in Interview.OPEN_STATUSES:
-            raise InterviewError("This interview has already ended.", code="finished")
+        _check_link(interview)
+        if epoch is not None:
+            if interview.session_epoch != epoch:
+                raise SessionSuperseded(f"epoch {epoch} is not the newest ({interview.session_epoch})")
+            interview.live_epoch = epoch
+            interview.live_channel = channel
         now = timezone.now()
         if interview.started_at is None:
             interview.started_at = now
             interview.deadline_at = now + timedelta(minutes=interview.template.time_limit_minutes)
         interview.status = Interview.Status.IN_PROGRESS
         interview.last_seen_at = now
-        interview.save(update_fields=["started_at", "deadline_at", "status", "last_seen_at"])
+        interview.save(
+            update_fields=["started_at", "deadline_at", "status", "last_seen_at", "live_epoch", "live_channel"]
+        )
     return selectors.interview_snapshot(interview_id=interview_id)
 
 
-def interview_claim_greeting(*, interview_id: int) -> bool:
+def interview_release_session(*, interview_id: int, channel: str) -> None:
+    """A session has stopped (closed or handed over): a new connection need not wait for it."""
+    Interview.objects.filter(pk=interview_id, live_channel=channel).update(live_channel="")
+
+
+def _fence(interview_id: int, epoch: int | None) -> None:
+    """Inside a transaction: refuse a write from a session that a newer one has replaced."""
+    if epoch is None:
+        return
+    if not Interview.objects.select_for_update().filter(pk=interview_id, live_epoch=epoch).exists():
+        raise SessionSuperseded(f"interview {interview_id}: epoch {epoch} no longer holds it")
+
+
+def interview_claim_greeting(*, interview_id: int, epoch: int | None = None) -> bool:
     """True for exactly one caller per interview, whatever the number of connections."""
-    return Interview.objects.filter(pk=interview_id, greeting_spoken=False).update(greeting_spoken=True) == 1
+    interviews = Interview.objects.filter(pk=interview_id, greeting_spoken=False)
+    if epoch is not None:
+        interviews = interviews.filter(live_epoch=epoch)
+    return interviews.update(greeting_spoken=True) == 1
 
 
 def interview_finish(*, interview_id: int, reason: str, status: str = Interview.Status.COMPLETED) -> int:
@@ -106,12 +173,16 @@ def interview_sweep(*, abandon_after: timedelta, now: datetime | None = None) ->
     return {"expired": expired, "abandoned": abandoned}
 
 
-def interview_touch(*, interview_id: int) -> None:
-    Interview.objects.filter(pk=interview_id).update(last_seen_at=timezone.now())
+def interview_touch(*, interview_id: int, epoch: int | None = None) -> None:
+    interviews = Interview.objects.filter(pk=interview_id)
+    if epoch is not None:
+        interviews = interviews.filter(live_epoch=epoch)
+    if not interviews.update(last_seen_at=timezone.now()) and epoch is not None:
+        raise SessionSuperseded(f"interview {interview_id}: epoch {epoch} no longer holds it")
 
 
-def turn_record(*, record: TurnRecord) -> Turn:
-    """Store one finished turn with its audio and timings."""
+def turn_record(*, record: TurnRecord, epoch: int | None = None) -> Turn:
+    """Store one finished turn with its audio and timings (refused once a newer session holds it)."""
     timings = record.timings
     turn = Turn(
         interview_id=record.interview_id,
@@ -124,6 +195,8 @@ def turn_record(*, record: TurnRecord) -> Turn:
         interrupted=record.interrupted,
         is_greeting=record.is_greeting,
         error=record.error[:200],
+        audio_seconds=record.audio_seconds,
+        audio_bytes=len(record.audio),
         transcript_ms=timings.transcript_ms,
         llm_first_token_ms=timings.llm_first_token_ms,
         first_clause_ms=timings.first_clause_ms,
@@ -141,13 +214,19 @@ def turn_record(*, record: TurnRecord) -> Turn:
         turn.audio.save(f"{record.index:04d}-{record.speaker}.{extension}", ContentFile(record.audio), save=False)
     if turn.pk is not None:
         with transaction.atomic():
+            _fence(record.interview_id, epoch)
             turn.save(force_update=True)
         if old_audio and old_audio != turn.audio.name:
             turn.audio.storage.delete(old_audio)
         return turn
     try:
         with transaction.atomic():
+            _fence(record.interview_id, epoch)
             turn.save()
+    except SessionSuperseded:
+        if turn.audio:
+            turn.audio.delete(save=False)
+        raise
     except IntegrityError:
         # Stored already: a write retried after a failure that had in fact committed. Keep the first.
         if turn.audio:
@@ -166,19 +245,23 @@ def _stored_turn(record: TurnRecord) -> Turn | None:
 
 
 def turn_update_transcript(
-    *, interview_id: int, index: int, text: str, transcript_ms: float | None, error: str = ""
+    *, interview_id: int, index: int, text: str, transcript_ms: float | None, error: str = "", epoch: int | None = None
 ) -> None:
     """The transcript of an answer whose audio was stored when the answer ended."""
-    Turn.objects.filter(interview_id=interview_id, index=index, speaker=Turn.Speaker.CANDIDATE).update(
-        text=text, transcript_ms=transcript_ms, error=error[:200]
-    )
+    with transaction.atomic():
+        _fence(interview_id, epoch)
+        Turn.objects.filter(interview_id=interview_id, index=index, speaker=Turn.Speaker.CANDIDATE).update(
+            text=text, transcript_ms=transcript_ms, error=error[:200]
+        )
 
 
-def turn_mark_interrupted(*, interview_id: int, index: int, text: str) -> None:
+def turn_mark_interrupted(*, interview_id: int, index: int, text: str, epoch: int | None = None) -> None:
     """An interviewer turn the candidate talked over after it was stored: keep what was heard."""
-    Turn.objects.filter(interview_id=interview_id, index=index, speaker=Turn.Speaker.INTERVIEWER).update(
-        text=text, interrupted=True
-    )
+    with transaction.atomic():
+        _fence(interview_id, epoch)
+        Turn.objects.filter(interview_id=interview_id, index=index, speaker=Turn.Speaker.INTERVIEWER).update(
+            text=text, interrupted=True
+        )
 
 
 def turn_playback_started(*, interview_id: int, index: int, latency_ms: float) -> None:
@@ -188,32 +271,54 @@ def turn_playback_started(*, interview_id: int, index: int, latency_ms: float) -
 
 
 class InterviewStore:
-    """The async face of these services that the pipeline is given (it never imports Django)."""
+    """The async face of these services that the pipeline is given (it never imports Django).
 
-    async def start(self, interview_id: int) -> SessionSnapshot:
-        return await database_sync_to_async(interview_start)(interview_id=interview_id)
+    Bound to a session's epoch once it has started: its writes are refused (SessionSuperseded) after
+    a newer connection has taken the interview over.
+    """
+
+    def __init__(self, *, epoch: int | None = None) -> None:
+        self.epoch = epoch
+
+    async def claim(self, interview_id: int, channel: str) -> SessionClaim:
+        return await database_sync_to_async(interview_claim_session)(interview_id=interview_id, channel=channel)
+
+    async def start(self, interview_id: int, *, channel: str = "") -> SessionSnapshot:
+        return await database_sync_to_async(interview_start)(
+            interview_id=interview_id, epoch=self.epoch, channel=channel
+        )
+
+    async def release(self, interview_id: int, channel: str) -> None:
+        await database_sync_to_async(interview_release_session)(interview_id=interview_id, channel=channel)
 
     async def claim_greeting(self, interview_id: int) -> bool:
-        return await database_sync_to_async(interview_claim_greeting)(interview_id=interview_id)
+        return await database_sync_to_async(interview_claim_greeting)(interview_id=interview_id, epoch=self.epoch)
 
     async def finish(self, interview_id: int, reason: str) -> None:
         await database_sync_to_async(interview_finish)(interview_id=interview_id, reason=reason)
 
     async def record_turn(self, record: TurnRecord) -> None:
-        await database_sync_to_async(turn_record)(record=record)
+        await database_sync_to_async(turn_record)(record=record, epoch=self.epoch)
 
     async def update_transcript(
         self, interview_id: int, index: int, text: str, transcript_ms: float | None, error: str
     ) -> None:
         await database_sync_to_async(turn_update_transcript)(
-            interview_id=interview_id, index=index, text=text, transcript_ms=transcript_ms, error=error
+            interview_id=interview_id,
+            index=index,
+            text=text,
+            transcript_ms=transcript_ms,
+            error=error,
+            epoch=self.epoch,
         )
 
     async def mark_interrupted(self, interview_id: int, index: int, text: str) -> None:
-        await database_sync_to_async(turn_mark_interrupted)(interview_id=interview_id, index=index, text=text)
+        await database_sync_to_async(turn_mark_interrupted)(
+            interview_id=interview_id, index=index, text=text, epoch=self.epoch
+        )
 
     async def touch(self, interview_id: int) -> None:
-        await database_sync_to_async(interview_touch)(interview_id=interview_id)
+        await database_sync_to_async(interview_touch)(interview_id=interview_id, epoch=self.epoch)
 
     async def playback_started(self, interview_id: int, index: int, latency_ms: float) -> None:
         await database_sync_to_async(turn_playback_started)(

@@ -8,9 +8,7 @@ decoder and the VAD, so it is tested on scripted audio without a socket.
 
 from __future__ import annotations
 
-import io
 import re
-import wave
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -221,6 +219,13 @@ class Listener:
             at_s=self.samples_seen / RECOGNITION_RATE,
         )
 
+    @property
+    def utterance_s(self) -> float:
+        """How long the current utterance is so far (0 when there is none), without joining its audio."""
+        if self._utterance is None:
+            return 0.0
+        return len(self._utterance.pcm) * WINDOW_S  # every part is one VAD window
+
     def current_pcm(self) -> np.ndarray:
         """The utterance heard so far (empty when none)."""
         if self._utterance is None or not self._utterance.pcm:
@@ -239,17 +244,6 @@ class Listener:
 
     def close(self) -> None:
         self._decoder.close()
-
-
-def pcm_to_wav(pcm: np.ndarray, *, rate: int = RECOGNITION_RATE) -> bytes:
-    """16-bit mono WAV: what an utterance cut from the stream is stored and transcribed as."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes((np.clip(pcm, -1.0, 1.0) * 32767).astype("<i2").tobytes())
-    return buffer.getvalue()
 
 
 def is_echo(mic: np.ndarray, reference: np.ndarray, *, threshold: float = 20.0, template_s: float = 1.0) -> bool:

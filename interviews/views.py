@@ -7,11 +7,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from interviews import selectors, services
 from interviews.models import Interview
+from interviews.selectors import LinkState
 
 # Every word the candidate reads, per interview language. The interview page gets the same dict as
 # a JSON <script> block, so the JavaScript never hard-codes a sentence.
@@ -247,13 +247,15 @@ def _page_context(interview: Interview, **extra: Any) -> dict[str, Any]:
 
 def _link_problem(request: HttpRequest, interview: Interview | None) -> HttpResponse | None:
     """The page for a link that cannot be used (unknown, expired, ended), or None if it is open."""
-    if interview is None:
+    state = selectors.interview_link_state(interview=interview)
+    if state == LinkState.UNKNOWN:
         return render(request, "interviews/link_unknown.html", {"ui": ui_strings("en"), "lang": "en"}, status=404)
-    if interview.status in ENDED_STATUSES:
+    assert interview is not None
+    if state == LinkState.ENDED:
         # 410 Gone: the link existed, and will never work again.
         failed = interview.status == Interview.Status.FAILED
         return render(request, "interviews/link_ended.html", _page_context(interview, failed=failed), status=410)
-    if interview.status == Interview.Status.EXPIRED or interview.expires_at <= timezone.now():
+    if state == LinkState.EXPIRED:
         return render(request, "interviews/link_expired.html", _page_context(interview), status=410)
     return None
 
@@ -291,6 +293,7 @@ def live(request: HttpRequest, token: str) -> HttpResponse:
         "token": interview.invite_token,
         "wsPath": f"/ws/interview/{interview.invite_token}/",
         "doneUrl": reverse("interviews:done", kwargs={"token": interview.invite_token}),
+        "inviteUrl": reverse("interviews:invite", kwargs={"token": interview.invite_token}),
         "language": interview.template.language,
         "timeLimitSeconds": time_limit_seconds,
         "remainingSeconds": remaining if remaining is not None else time_limit_seconds,

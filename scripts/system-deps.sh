@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the app (espeak-ng, ffmpeg) and the browser tests (chromium) need.
+# Installs the Debian packages the app (espeak-ng, ffmpeg) and the tests (chromium for the browser tests,
+# docker-compose to validate docker-compose.yml) need.
 # Usage: scripts/system-deps.sh [run|test]. Does nothing for packages already present.
 set -euo pipefail
 need=(espeak-ng ffmpeg)
-[ "${1:-run}" = "test" ] && need+=(chromium)
+[ "${1:-run}" = "test" ] && need+=(chromium docker-compose)
 missing=()
 for package in "${need[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -44,6 +44,7 @@ def make_interview(*, template: InterviewTemplate | None = None, **fields: Any) 
         "candidate_name": "Jamie Doe",
         "candidate_email": "jamie@example.com",
         "expires_at": timezone.now() + timedelta(days=7),
+        "consented_at": timezone.now(),  # as after the invite page; tests of consent set None
     }
     values.update(fields)
     return Interview.objects.create(**values)

@@ -1,15 +1,19 @@
-"""A real daphne process serving the project, for tests that go through the network like a browser."""
+"""A real daphne process serving the project (started as production starts it, `python -m
+interview_project.serve`), for tests that go through the network like a browser."""
 
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 START_TIMEOUT_S = 30.0
 
 
@@ -72,8 +75,31 @@ class LiveServer:
         self.manage("seed_demo")
         return self
 
-    def create_interview(self, *, template: str = "backend-engineer-en", candidate: str = "Test Candidate") -> dict:
-        return json.loads(self.manage("create_interview", "--template", template, "--candidate", candidate, "--json"))
+    def create_interview(
+        self, *, template: str = "backend-engineer-en", candidate: str = "Test Candidate", consent: bool = True
+    ) -> dict:
+        """A new interview; with `consent`, the candidate has agreed on its invite page (as a browser
+        does before the socket opens)."""
+        created = json.loads(
+            self.manage("create_interview", "--template", template, "--candidate", candidate, "--json")
+        )
+        if consent:
+            self.consent(created["token"])
+        return created
+
+    def consent(self, token: str) -> None:
+        """Tick the consent box on the invite page and submit it, through HTTP with its CSRF token."""
+        cookies = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
+        page_url = f"{self.url}/i/{token}/"
+        with opener.open(page_url, timeout=10) as response:
+            page = response.read().decode()
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert match, "the invite page has no CSRF token"
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": match.group(1), "consent": "yes"}).encode()
+        request = urllib.request.Request(page_url, data=form, headers={"Referer": page_url, "Origin": self.url})
+        with opener.open(request, timeout=10) as response:
+            assert response.status == 200 and "/live/" in response.url, response.url
 
     def set_hands_free(self, slug: str, on: bool) -> None:
         """Switch a template between hands-free and push-to-talk."""
@@ -85,9 +111,10 @@ class LiveServer:
         )
 
     def start(self) -> LiveServer:
+        serve = [sys.executable, "-m", "interview_project.serve", "-b", "127.0.0.1", "-p", str(self.port)]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(self.port), "interview_project.asgi:application"],
+            [*serve, "interview_project.asgi:application"],
             cwd=ROOT,
             env=self.env,
             stdout=log,

@@ -102,3 +102,29 @@ def test_unknown_interviews_and_missing_audio_are_clear_errors(capsys, tmp_path:
     add_conversation(silent, audio=False)
     with pytest.raises(CommandError, match="no playable audio"):
         call_command("export_interview", str(silent.pk), "--audio", str(tmp_path / "a.mp3"), "-o", str(tmp_path / "b"))
+
+
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+HOSTILE_ANSWER = (
+    "<script>alert(1)</script> I built it in **Go** with [a link](javascript:alert(1)) | a cell | and `code`."
+)
+
+
+def test_markdown_export_keeps_what_people_wrote_as_text_never_html_or_markup(settings, capsys):
+    settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
+    interview = make_interview(candidate_name=HOSTILE_NAME)
+    add_conversation(interview, answers=[HOSTILE_ANSWER, ANSWERS[1]], audio=False)
+    finished(interview)
+    interview.recruiter_notes = "# Hire\n<b>now</b>\n1. first\n---"
+    interview.save()
+    evaluation_run(interview_id=interview.pk)  # its evidence quotes the candidate's words too
+
+    markdown = export(str(interview.pk), "--format", "md", capsys=capsys)
+    assert "<" not in markdown.replace("<br>", "")  # no tag, comment or autolink from anyone's words
+    assert markdown.startswith("# Interview: &lt;img src=x onerror=alert(1)&gt; — ")
+    assert (
+        "**1. Candidate**: &lt;script&gt;alert(1)&lt;/script&gt; I built it in \\*\\*Go\\*\\* with "
+        "\\[a link\\](javascript:alert(1)) \\| a cell \\| and \\`code\\`."
+    ) in markdown
+    # The notes stay paragraphs: no heading, list or rule of the recruiter's making.
+    assert "\\# Hire\n&lt;b&gt;now&lt;/b&gt;\n1\\. first\n\\---" in markdown

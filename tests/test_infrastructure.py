@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,8 @@ needs_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="DATABASE_URL is not PostgreSQL"
 )
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set")
+# A page origin the socket accepts (scheme, host and port are checked): the public one.
+PUBLIC_ORIGIN = settings.ALLOWED_ORIGINS[0].encode()
 
 
 @pytest.mark.postgres
@@ -51,13 +56,14 @@ async def test_group_send_reaches_consumers_through_real_redis():
     sockets = []
     for interview in (first, second):
         comm = WebsocketCommunicator(
-            application, f"/ws/interview/{interview.invite_token}/", headers=[(b"origin", b"http://localhost")]
+            application, f"/ws/interview/{interview.invite_token}/", headers=[(b"origin", PUBLIC_ORIGIN)]
         )
         assert (await comm.connect())[0]
         assert (await comm.receive_json_from(timeout=5))["type"] == "session_state"
         sockets.append(comm)
     # The takeover event is how a new connection closes an older one, across processes.
-    await layer.group_send(f"interview.{first.pk}", {"type": "interview.takeover", "channel": "another-process"})
+    takeover = {"type": "interview.takeover", "channel": "another-process", "epoch": 10**6}  # a newer claim
+    await layer.group_send(f"interview.{first.pk}", takeover)
     frames = []
     while True:
         frame = await sockets[0].receive_output(timeout=5)
@@ -79,7 +85,9 @@ def test_docker_compose_services_commands_and_environment_match_the_settings():
     services = compose["services"]
     assert set(services) == {"web", "postgres", "redis"}
     web = services["web"]
-    assert "daphne" in web["command"] and "interview_project.asgi:application" in web["command"]
+    # daphne, started through the project's entry point (token-free access log, the app's frame limits).
+    assert "python -m interview_project.serve" in web["command"]
+    assert "--proxy-headers" in web["command"] and "interview_project.asgi:application" in web["command"]
     assert "migrate" in web["command"]
     env = web["environment"]
     assert env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
@@ -113,6 +121,29 @@ def test_docker_compose_services_commands_and_environment_match_the_settings():
     assert "/data" in web["volumes"][0] and env["DATA_DIR"] == "/data"
 
 
+def test_docker_compose_has_no_default_secret_key():
+    web = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["web"]
+    # `${VAR:?message}`: compose refuses to start without the variable, instead of a known key.
+    assert re.fullmatch(r"\$\{DJANGO_SECRET_KEY:\?[^}]+\}", web["environment"]["DJANGO_SECRET_KEY"])
+
+
+def test_docker_compose_refuses_to_configure_the_stack_without_a_secret_key(tmp_path):
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        pytest.skip("docker-compose is not installed (scripts/system-deps.sh test installs it)")
+    empty_env_file = tmp_path / "empty.env"  # so a developer's .env cannot supply the key
+    empty_env_file.write_text("")
+    command = [binary, "--env-file", str(empty_env_file), "-f", str(ROOT / "docker-compose.yml"), "config", "-q"]
+    clean = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    refused = subprocess.run(command, env=clean, capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode != 0
+    assert "DJANGO_SECRET_KEY" in refused.stderr
+    accepted = subprocess.run(
+        command, env={**clean, "DJANGO_SECRET_KEY": "x" * 50}, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert accepted.returncode == 0, accepted.stderr
+
+
 @pytest.mark.redis
 @pytest.mark.slow
 @needs_redis
@@ -124,7 +155,7 @@ async def test_a_session_idle_on_redis_for_longer_than_5_s_stays_connected(setti
     settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
     interview = await database_sync_to_async(make_interview)(greeting_spoken=True)
     comm = WebsocketCommunicator(
-        application, f"/ws/interview/{interview.invite_token}/", headers=[(b"origin", b"http://localhost")]
+        application, f"/ws/interview/{interview.invite_token}/", headers=[(b"origin", PUBLIC_ORIGIN)]
     )
     assert (await comm.connect())[0]
     assert (await comm.receive_json_from(timeout=5))["type"] == "session_state"

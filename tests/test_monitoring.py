@@ -17,6 +17,7 @@ import websockets
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -39,7 +40,7 @@ def session_cookie(*, staff: bool) -> bytes:
 
 
 def monitor(path: str, cookie: bytes | None) -> WebsocketCommunicator:
-    headers = [(b"origin", b"http://localhost")]
+    headers = [(b"origin", settings.ALLOWED_ORIGINS[0].encode())]
     if cookie:
         headers.append((b"cookie", cookie))
     return WebsocketCommunicator(application, path, headers=headers)
@@ -197,9 +198,9 @@ async def test_a_monitor_on_one_daphne_sees_an_interview_held_on_another(
     server_b = LiveServer(data_dir=tmp_path / "b", env=env)
     session_key = server_a.manage("shell", "-c", STAFF_SESSION).strip().splitlines()[-1]
     server_a.set_hands_free("backend-engineer-en", False)  # the answer below is push-to-talk
-    interview = server_a.create_interview()
     server_a.start()
     server_b.start()
+    interview = server_a.create_interview()
     try:
         monitor_url = f"{server_b.ws_url}/ws/monitor/{interview['id']}/"
         with pytest.raises(websockets.InvalidStatus):  # no session: refused

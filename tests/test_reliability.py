@@ -7,11 +7,13 @@ import base64
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 from channels.db import database_sync_to_async
 from django.db import OperationalError
 from django.utils import timezone
 
+from interviews.audio import RECOGNITION_RATE, make_test_webm, wav_seconds
 from interviews.conversation import Conversation, ConversationConfig
 from interviews.events import TurnRecord
 from interviews.models import Turn
@@ -152,6 +154,7 @@ class FlakyStore(InterviewStore):
     """The real store, but the database 'is down' for the first few turn writes."""
 
     def __init__(self, failures: int) -> None:
+        super().__init__()
         self.failures = failures
 
     async def record_turn(self, record: TurnRecord) -> None:
@@ -231,16 +234,20 @@ async def test_a_language_model_that_stalls_mid_stream_times_out_and_the_session
 
 
 async def test_an_answer_over_the_time_limit_is_cut_there(settings, fake_openai):
+    """The limit counts the audio, not the time it took to arrive: 1 s of speech sent at once is cut."""
     settings.INTERVIEW = {**settings.INTERVIEW, "MAX_ANSWER_SECONDS": 0.3}
     interview = await new_interview()
     comm, _ = await connect(interview.invite_token)
     await receive_until(comm, "ai_audio_end")
-    await answer(comm, end=False)
-    await asyncio.sleep(0.4)
-    await comm.send_to(bytes_data=FAKE_WEBM[:500])
+    tone = (0.3 * np.sin(np.arange(RECOGNITION_RATE) * 2 * np.pi * 220 / RECOGNITION_RATE)).astype(np.float32)
+    await answer(comm, make_test_webm(tone), end=False)
     frames = await receive_until(comm, "ai_audio_end")
     assert frames[0]["code"] == "answer_too_long"
-    assert fake_openai.requests_to("transcription")[0].file_bytes == FAKE_WEBM  # cut where the limit was
+    uploaded = fake_openai.requests_to("transcription")[-1].file_bytes
+    assert uploaded[:4] == b"RIFF" and wav_seconds(len(uploaded)) == pytest.approx(0.3, abs=0.01)
+    stored = (await turns_of(interview))[1]
+    assert stored.audio.read() == uploaded  # the audio kept is the audio transcribed
+    assert stored.audio_seconds == pytest.approx(0.3, abs=0.01)
     await comm.disconnect()
 
 

@@ -77,6 +77,12 @@ def test_explicit_providers_win_and_form_fallback_chains(tmp_path):
         ({"LLM_PROVIDER": "openai"}, "LLM_PROVIDER=openai needs OPENAI_API_KEY to be set."),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG='maybe' is not a boolean"),
         ({"DJANGO_PRODUCTION": "1"}, "DJANGO_SECRET_KEY must be set when DJANGO_PRODUCTION=1."),
+        ({"DJANGO_ALLOWED_ORIGINS": "*"}, "DJANGO_ALLOWED_ORIGINS: '*' is not an exact web origin"),
+        ({"DJANGO_ALLOWED_ORIGINS": "example.com"}, "DJANGO_ALLOWED_ORIGINS: 'example.com' is not an exact web origin"),
+        (
+            {"DJANGO_CSRF_TRUSTED_ORIGINS": "https://*.example.com"},
+            "'https://*.example.com' is not an exact web origin",
+        ),
     ],
 )
 def test_misconfiguration_fails_at_start_up_with_one_clear_line(tmp_path, env, message):
@@ -110,3 +116,41 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+ORIGINS_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); print(json.dumps(settings.ALLOWED_ORIGINS))"
+)
+
+
+def allowed_origins(tmp_path: Path, **env: str) -> list[str]:
+    """settings.ALLOWED_ORIGINS as a process started with `env` (on top of a clean environment) sees it."""
+    result = subprocess.run(
+        [sys.executable, "-c", ORIGINS_PROBE],
+        cwd=ROOT,
+        env={**CLEAN, "DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "interview_project.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_socket_origins_are_the_public_and_csrf_origins_plus_local_names_outside_production(tmp_path):
+    env = {
+        "PUBLIC_BASE_URL": "https://Jobs.Example.com/interviews/",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://admin.example.com",
+        "PORT": "9000",
+    }
+    assert allowed_origins(tmp_path, **env) == [
+        "https://jobs.example.com",
+        "https://admin.example.com",
+        "http://localhost:9000",
+        "http://127.0.0.1:9000",
+        "http://[::1]:9000",
+    ]
+    production = {**env, "DJANGO_PRODUCTION": "1", "DJANGO_SECRET_KEY": "x" * 50}
+    assert allowed_origins(tmp_path, **production) == ["https://jobs.example.com", "https://admin.example.com"]
+    explicit = {**production, "DJANGO_ALLOWED_ORIGINS": "https://a.example.com, https://b.example.com:8443"}
+    assert allowed_origins(tmp_path, **explicit) == ["https://a.example.com", "https://b.example.com:8443"]

@@ -12,7 +12,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from interviews.audio import RECOGNITION_RATE, decode_to_pcm, make_test_webm, webm_chunks
+from interviews.audio import RECOGNITION_RATE, decode_to_pcm, make_test_webm, pcm_to_wav, webm_chunks
 from interviews.models import Turn
 from interviews.providers.base import Voice
 from interviews.providers.local_tts import LocalTextToSpeech
@@ -21,7 +21,6 @@ from interviews.turn_taking import (
     EndpointConfig,
     Listener,
     is_echo,
-    pcm_to_wav,
     silence_needed,
 )
 from tests.factories import make_interview, make_template

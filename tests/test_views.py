@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 def make_en_interview(**fields: object) -> Interview:
+    """An invited candidate who has not agreed to the recording yet (unless `fields` say so)."""
     template = make_template(title="Backend Engineer Screen", role="Backend Engineer", time_limit_minutes=15)
-    return make_interview(template=template, **fields)
+    return make_interview(template=template, **{"consented_at": None, **fields})
 
 
 def invite_url(interview: Interview) -> str:
@@ -216,7 +217,7 @@ def test_finished_page_before_consent_goes_to_the_invite(client: Client) -> None
 
 def test_korean_template_gets_korean_ui_text(client: Client) -> None:
     template = make_template(title="백엔드 엔지니어 면접", role="백엔드 엔지니어", language="ko")
-    interview = make_interview(template=template)
+    interview = make_interview(template=template, consented_at=None)
 
     invite = client.get(invite_url(interview)).content.decode()
     assert '<html lang="ko">' in invite
@@ -260,3 +261,14 @@ def test_hands_free_strings_exist_in_every_language() -> None:
     keys = {"act_candidate", "act_muted", "hf_listening", "hf_muted", "mute", "unmute", "interrupt"}
     for language in UI_STRINGS:
         assert keys <= UI_STRINGS[language].keys(), language
+
+
+def test_a_started_interview_stays_resumable_after_its_invite_expires(client: Client) -> None:
+    """The invite's expiry is a deadline to start; once started, the time limit is what counts."""
+    interview = make_en_interview(
+        status=Interview.Status.IN_PROGRESS,
+        consented_at=timezone.now(),
+        started_at=timezone.now() - timedelta(minutes=5),
+        expires_at=timezone.now() - timedelta(minutes=1),
+    )
+    assert client.get(live_url(interview)).status_code == 200

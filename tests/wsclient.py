@@ -8,6 +8,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 
 from interview_project.asgi import application
 from interviews.models import Interview, Turn
@@ -17,7 +18,9 @@ from tests.factories import make_interview
 FAKE_WEBM = b"\x1aE\xdf\xa3" + os.urandom(2000)
 
 
-def communicator(token: str, *, origin: bytes = b"http://localhost") -> WebsocketCommunicator:
+def communicator(token: str, *, origin: bytes | None = None) -> WebsocketCommunicator:
+    """A socket to the interview from a page on `origin` (default: the public origin, as a browser)."""
+    origin = origin if origin is not None else settings.ALLOWED_ORIGINS[0].encode()
     return WebsocketCommunicator(application, f"/ws/interview/{token}/", headers=[(b"origin", origin)])
 
 

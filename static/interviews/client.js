@@ -4,7 +4,7 @@
 // activity states. It knows nothing of the page: the page listens to its events.
 
 /** Close codes after which reconnecting cannot help (see interviews/protocol.py CloseCode). */
-export const FATAL_CLOSE_CODES = new Set([4001, 4003, 4008, 4404, 4409, 4410]);
+export const FATAL_CLOSE_CODES = new Set([4001, 4003, 4008, 4404, 4409, 4410, 4412]);
 
 export const Connection = Object.freeze({
   IDLE: "idle",

@@ -657,6 +657,8 @@ function wireClient(client, player) {
     if (connectionState === Connection.ENDED && !client.ended && !state.ending) {
       if (code === 4409) {
         goToDonePage();
+      } else if (code === 4412) {
+        window.location.assign(config.inviteUrl); // consent first, on the invite page
       } else if (code === 4001 && !debug.stats.errors.some((error) => error.fatal)) {
         showError(ui.replaced, { fatal: true, code: "replaced" });
       }

@@ -35,7 +35,7 @@ def test_candidate_interview_end_to_end(
 
     fake_openai.configure(chat_replies=[GREETING, FOLLOW_UP, SECOND_FOLLOW_UP], per_token_delay_s=0.02)
     daphne_server.set_hands_free("backend-engineer-en", False)  # this is the push-to-talk scenario
-    interview = daphne_server.create_interview(candidate="Test Candidate")
+    interview = daphne_server.create_interview(candidate="Test Candidate", consent=False)
     token = interview["token"]
     page = browser_context.new_page()
     page_errors: list[str] = []
@@ -170,7 +170,7 @@ def test_korean_interview_on_a_phone_with_web_audio_playback(
 
     greeting = "안녕하세요. 먼저 최근에 만든 시스템에 대해 말씀해 주시겠어요?"
     fake_openai.configure(chat_replies=[greeting])
-    interview = daphne_server.create_interview(template="backend-engineer-ko", candidate="테스트")
+    interview = daphne_server.create_interview(template="backend-engineer-ko", candidate="테스트", consent=False)
     page = browser_context.new_page()
     page.set_viewport_size({"width": 390, "height": 844})
     page_errors: list[str] = []
