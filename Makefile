@@ -42,6 +42,8 @@ run: setup
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## test: set up and run lint and the whole test suite (browser tests included)
 test: setup-dev lint

@@ -3,7 +3,7 @@
 A real daphne process runs a hands-free interview against the fake providers; the interviewer
 gives a long, slowly streamed reply, and the candidate starts talking over it. The microphone is
 one continuous recording streamed in real time as the page's MediaRecorder hands it over (50 ms
-timeslices, each sent once it has been spoken: tests.live.speak_in_real_time), so times are
+timeslices, each sent once it has been spoken: interviews.testing.live.speak_in_real_time), so times are
 measured from the moment the candidate's first word was spoken (its chunk reaches the server up to
 50 ms later, as from a browser):
 
@@ -54,7 +54,7 @@ async def one_run(server, fake_openai, pcm: np.ndarray, phase_s: float) -> dict[
     import websockets
 
     from interviews.audio import RECOGNITION_RATE
-    from tests.live import frames_until, speak_in_real_time
+    from interviews.testing.live import frames_until, speak_in_real_time
 
     fake_openai.configure(per_token_delay_s=0.0, chat_replies=["Hello! Tell me about your work."])
     interview = server.create_interview(candidate="Bench")
@@ -100,7 +100,7 @@ async def watch(ws, times: dict[str, float]) -> None:
         now = time.perf_counter()
         if frame["type"] == "speech_started" and frame.get("hold") and "held" not in times:
             times["held"] = now
-        if frame["type"] == "ai_audio_end" and frame.get("interrupted"):
+        if frame["type"] == "ai_audio_end" and frame.get("reason") == "interrupted":
             times["interrupted"] = now
 
 
@@ -109,11 +109,11 @@ def summary(values: list[float]) -> str:
 
 
 async def main(runs: int) -> dict[str, list[float]]:
+    from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+    from interviews.testing.fakes.env import cloud_env
+    from interviews.testing.fakes.openai_server import FakeOpenAI
+    from interviews.testing.live import LiveServer
     from interviews.turn_taking import STREAM_TIMESLICE_S
-    from tests.fakes.elevenlabs_server import FakeElevenLabs
-    from tests.fakes.env import cloud_env
-    from tests.fakes.openai_server import FakeOpenAI
-    from tests.live import LiveServer
 
     pcm = await speech_pcm()
     with FakeOpenAI() as fake_openai, FakeElevenLabs() as fake_elevenlabs, tempfile.TemporaryDirectory() as tmp:

@@ -23,10 +23,10 @@ import django
 
 django.setup()
 
-from django.db import transaction  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import transaction  # noqa: E402 (after django.setup())
+from django.utils import timezone  # noqa: E402 (after django.setup())
 
-from interviews.models import Interview, InterviewTemplate, RubricCriterion, TemplateQuestion, Turn  # noqa: E402
+from interviews.models import Interview, InterviewTemplate, RubricCriterion, TemplateQuestion, Turn  # noqa: E402 (after django.setup())
 
 QUESTIONS = [
     "Tell me about a backend system you built.",

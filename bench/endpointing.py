@@ -38,9 +38,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 
-from interviews.audio import RECOGNITION_RATE, decode_to_pcm  # noqa: E402
-from interviews.providers.base import Voice  # noqa: E402
-from interviews.providers.local_tts import LocalTextToSpeech  # noqa: E402
+from interviews.audio import RECOGNITION_RATE, decode_to_pcm  # noqa: E402 (after the project is put on sys.path)
+from interviews.providers.base import Voice  # noqa: E402 (after the project is put on sys.path)
+from interviews.providers.local_tts import LocalTextToSpeech  # noqa: E402 (after the project is put on sys.path)
 
 # (name, [spoken text or pause in seconds, ...]); every answer ends with 3.5 s of silence.
 SCRIPT: list[tuple[str, list[str | float]]] = [
@@ -106,7 +106,7 @@ async def render(tts: LocalTextToSpeech, parts: list[str | float]) -> tuple[np.n
 async def run_one(server: Any, name: str, pcm: np.ndarray, speech_end: float, pauses: list) -> Outcome:
     import websockets
 
-    from tests.live import frames_until, speak_in_real_time
+    from interviews.testing.live import frames_until, speak_in_real_time
 
     outcome = Outcome(name=name, speech_end_s=speech_end, pauses=pauses)
     interview = server.create_interview(candidate="Endpointing")
@@ -129,7 +129,7 @@ async def run_one(server: Any, name: str, pcm: np.ndarray, speech_end: float, pa
                     outcome.continued += 1
                 elif kind == "ai_audio_chunk":
                     reply_turns.setdefault(frame["turn"], now)
-                elif kind == "ai_audio_end" and frame.get("withdrawn"):
+                elif kind == "ai_audio_end" and frame.get("reason") == "withdrawn":
                     outcome.withdrawn += 1
                     reply_turns.pop(frame["turn"], None)
                 elif kind == "ai_audio_end" and reply_turns.get(frame["turn"], 0.0) > speech_end:
@@ -142,7 +142,7 @@ async def run_one(server: Any, name: str, pcm: np.ndarray, speech_end: float, pa
 
 
 def start_server(data_dir: Path) -> Any:
-    from tests.live import LiveServer
+    from interviews.testing.live import LiveServer
 
     for key in KEYS:
         os.environ.pop(key, None)  # no keys: every stage runs on its local engine

@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.profiles import PROFILES
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.openai_server import FakeOpenAI
+from interviews.testing.fakes.profiles import PROFILES
 
 
 def main() -> None:

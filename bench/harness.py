@@ -31,10 +31,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from interviews.chunker import ClauseChunker, EndMarkerFilter  # noqa: E402
-from tests.fakes.openai_server import tokenize  # noqa: E402
-from tests.fakes.profiles import PROFILES, LatencyProfile  # noqa: E402
-from tests.fakes.remote import RemoteFake  # noqa: E402
+from interviews.chunker import ClauseChunker, EndMarkerFilter  # noqa: E402 (after the project is put on sys.path)
+from interviews.testing.fakes.openai_server import tokenize  # noqa: E402 (after the project is put on sys.path)
+from interviews.testing.fakes.profiles import PROFILES, LatencyProfile  # noqa: E402 (after the project is put on sys.path)
+from interviews.testing.fakes.remote import RemoteFake  # noqa: E402 (after the project is put on sys.path)
 
 PYTHON = sys.executable
 # daphne as the project runs it (access log without invite tokens, the app's transport limits).
@@ -347,7 +347,7 @@ def tone_pcm(seconds: float, rate: int = 16000) -> np.ndarray:
 def webm_answer(seconds: float) -> bytes:
     """A WebM/Opus recording like MediaRecorder's (via the app's codec module, else PyAV directly)."""
     try:
-        from interviews.audio import make_test_webm
+        from interviews.testing.webm import make_test_webm
 
         return make_test_webm(tone_pcm(seconds))
     except ImportError:

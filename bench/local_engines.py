@@ -57,9 +57,10 @@ async def synthesise(tts: Any, text: str) -> tuple[bytes, float, float]:
 
 
 async def engines(concurrency: list[int]) -> tuple[list[dict[str, Any]], list[tuple[bytes, float]]]:
-    from interviews.audio import RECOGNITION_RATE, decode_to_pcm, make_test_webm
+    from interviews.audio import RECOGNITION_RATE, decode_to_pcm
     from interviews.providers.local_stt import LocalSpeechToText
     from interviews.providers.local_tts import LocalTextToSpeech
+    from interviews.testing.webm import make_test_webm
 
     tts = LocalTextToSpeech()
     stt = LocalSpeechToText(cache_dir=Path(tempfile.gettempdir()) / "bench-models")

@@ -8,11 +8,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402 (Django is set up first)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 (Django is set up first)
 
-from interview_project.security import websocket_handshake_checks  # noqa: E402
-from interviews.routing import websocket_urlpatterns  # noqa: E402
+from interview_project.security import websocket_handshake_checks  # noqa: E402 (Django is set up first)
+from interviews.routing import websocket_urlpatterns  # noqa: E402 (Django is set up first)
 
 application = ProtocolTypeRouter(
     {

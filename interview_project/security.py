@@ -38,7 +38,7 @@ class SecureWebSocketOnly:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if self.required and scope.get("scheme", "ws") != "wss" and not _forwarded_as_https(scope):
-            await WebsocketDenier()(scope, receive, send)
+            await WebsocketDenier()(scope, receive, send)  # type: ignore[arg-type]  # an ASGI scope dict
             return
         await self.application(scope, receive, send)
 

@@ -31,7 +31,7 @@ TRANSPORT_LIMIT_FACTOR = 2
 
 def transport_limit_bytes() -> int:
     """daphne's default limit for one WebSocket message and one frame."""
-    return TRANSPORT_LIMIT_FACTOR * settings.INTERVIEW["MAX_FRAME_BYTES"]
+    return TRANSPORT_LIMIT_FACTOR * int(settings.INTERVIEW["MAX_FRAME_BYTES"])
 
 
 class RedactingServer(Server):

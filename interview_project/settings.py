@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -167,7 +168,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "db.sqlite3",
+            "NAME": str(DATA_DIR / "db.sqlite3"),
             # Keep each thread's connection: opening SQLite for every call cost ~4 % under load.
             "CONN_MAX_AGE": None,
             # SQLite is shared by the event loop's worker threads; wait rather than fail on a lock.
@@ -290,7 +291,7 @@ WARM_PROVIDERS = env_bool("WARM_PROVIDERS", True)
 
 # --- interview behaviour and limits -----------------------------------------------------------
 
-INTERVIEW = {
+INTERVIEW: dict[str, Any] = {
     "HISTORY_MESSAGES": env_int("INTERVIEW_HISTORY_MESSAGES", 10),
     # Seed-protocol clients never send audio_end: an answer ends after this long without a chunk.
     "ANSWER_GAP_S": env_float("INTERVIEW_ANSWER_GAP_S", 1.0),

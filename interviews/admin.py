@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -80,9 +80,9 @@ class InterviewTemplateAdmin(admin.ModelAdmin):
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        # Evaluations store the rubric version they scored against, so any edit makes a new version.
+        # Only the form and its formsets know whether anything changed (a save without edits is no new version).
         if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
-            InterviewTemplate.objects.filter(pk=form.instance.pk).update(version=F("version") + 1)
+            services.template_bump_version(template=form.instance)
 
     @admin.action(description="Create an invite link for a candidate", permissions=["invite"])
     def create_invite(self, request: HttpRequest, queryset: QuerySet[InterviewTemplate]) -> HttpResponse | None:
@@ -137,17 +137,15 @@ class InterviewTemplateAdmin(admin.ModelAdmin):
 # --- interviews --------------------------------------------------------------------------------
 
 
-class LatencyTurns(Prefetch):
+def latency_turns() -> Prefetch[Any, Any, Any]:
     """The measured interviewer turns' first-audio latency, for the list's median column in one query."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "turns",
-            queryset=Turn.objects.filter(speaker=Turn.Speaker.INTERVIEWER, is_greeting=False).only(
-                "id", "interview_id", "first_audio_sent_ms"
-            ),
-            to_attr="measured_turns",
-        )
+    return Prefetch(
+        "turns",
+        queryset=Turn.objects.filter(speaker=Turn.Speaker.INTERVIEWER, is_greeting=False).only(
+            "id", "interview_id", "first_audio_sent_ms"
+        ),
+        to_attr="measured_turns",
+    )
 
 
 @admin.register(Interview)
@@ -208,7 +206,7 @@ class InterviewAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("template", "evaluation")
             .annotate(turn_total=Count("turns", distinct=True))
-            .prefetch_related(LatencyTurns())
+            .prefetch_related(latency_turns())
         )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -323,7 +321,7 @@ class CriterionScoreInline(admin.TabularInline):
     model = CriterionScore
     extra = 0
     can_delete = False
-    fields = ["criterion", "score", "scale_max", "weight", "evidence", "rationale"]
+    fields = ("criterion", "score", "scale_max", "weight", "evidence", "rationale")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

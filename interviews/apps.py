@@ -42,10 +42,10 @@ class InterviewsConfig(AppConfig):
 
 
 def _warm() -> None:
-    from interviews.providers.registry import build_providers
+    from interviews.provider_settings import fresh_providers
 
     async def warm() -> None:
-        providers = build_providers()
+        providers = fresh_providers()
         await providers.warm()
         logger.info("providers warm: %s", providers.describe())
 

@@ -19,19 +19,21 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from interviews import selectors
-from interviews.conversation import Conversation, ConversationConfig
+from interviews import selectors, services
 from interviews.events import SessionClaim, SessionSuperseded
 from interviews.exceptions import InterviewError
+from interviews.pipeline import InterviewFinished, Session, SessionConfig, SessionEvent, TurnHeard
 from interviews.protocol import (
+    ClientMessage,
     CloseCode,
     ErrorCode,
+    ErrorFrame,
     ProtocolError,
-    error_frame,
+    ServerFrame,
     parse_binary_frame,
     parse_text_frame,
 )
-from interviews.providers.registry import get_providers
+from interviews.provider_settings import configured_providers
 from interviews.services import InterviewStore
 
 logger = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ MONITOR_ALL_GROUP = "monitor.all"
 
 
 class InterviewConsumer(AsyncWebsocketConsumer):
-    conversation: Conversation | None = None
+    session: Session | None = None
     interview_id: int | None = None
     epoch = 0
 
@@ -86,7 +88,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             await self._refuse(InterviewError("This interview link is not valid.", code="not_found"))
             return
         if len(_live_sessions) >= settings.INTERVIEW["MAX_SESSIONS"]:
-            error = error_frame(ErrorCode.SERVER_BUSY, "The server is full; try again shortly.", fatal=True)
+            error = ErrorFrame(ErrorCode.SERVER_BUSY, "The server is full; try again shortly.", fatal=True)
             await self._close(CloseCode.BUSY, error)
             return
         _live_sessions.add(self.channel_name)
@@ -94,9 +96,10 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         # Join the group before claiming: every session with an older epoch is then in the group
         # when a newer one announces itself, so none can miss the takeover.
         await self.channel_layer.group_add(interview_group(interview.pk), self.channel_name)
-        store = InterviewStore()
         try:
-            claim = await store.claim(interview.pk, self.channel_name)
+            claim = await database_sync_to_async(services.interview_claim_session)(
+                interview_id=interview.pk, channel=self.channel_name
+            )
         except InterviewError as exc:
             await self._refuse(exc)
             return
@@ -116,7 +119,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             raise
         except Exception:
             logger.exception("session failed to start", extra=self._log_extra())
-            error = error_frame(ErrorCode.INTERNAL, "Something went wrong on our side. Please reload the page.")
+            error = ErrorFrame(ErrorCode.INTERNAL, "Something went wrong on our side. Please reload the page.")
             await self._close(CloseCode.INTERNAL_ERROR, error)
 
     async def _start(self, claim: SessionClaim) -> None:
@@ -129,26 +132,27 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         if self._successors:
             await self._hand_over()  # a newer connection came meanwhile: it gets the interview
             return
-        store = InterviewStore(epoch=claim.epoch)
         try:
-            snapshot = await store.start(self.interview_id, channel=self.channel_name)
+            snapshot = await database_sync_to_async(services.interview_start)(
+                interview_id=self.interview_id, epoch=claim.epoch, channel=self.channel_name
+            )
         except SessionSuperseded:
             await self._hand_over()
             return
         except InterviewError as exc:
             await self._refuse(exc)
             return
-        self.conversation = Conversation(
+        self.session = Session(
             snapshot=snapshot,
-            providers=get_providers(),
-            store=store,
-            send=self.send_json,
-            config=ConversationConfig.from_settings(settings.INTERVIEW),
+            providers=configured_providers(),
+            store=InterviewStore(interview_id=self.interview_id, epoch=claim.epoch),
+            send=self.send_frame,
+            config=SessionConfig.from_settings(settings.INTERVIEW),
+            observer=self._observe,
             on_ended=self._on_ended,
             on_superseded=self._on_superseded,
-            publish=self._publish,
         )
-        await self.conversation.start()
+        await self.session.start()
         if self._successors:
             await self._hand_over()  # claimed by a newer connection while this one started
 
@@ -163,7 +167,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         # behind all sessions' turn writes (measured: seconds at 100 sessions, bench/load.py).
         # Frames touch no database here, and database_sync_to_async does that cleanup itself.
         if message["type"] == "websocket.receive":
-            await self.websocket_receive(message)
+            await self.websocket_receive(message)  # type: ignore[arg-type]  # it is that event
             return
         await super().dispatch(message)
 
@@ -181,22 +185,24 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         if self._starting is not None and self._starting is not current and not self._starting.done():
             self._starting.cancel()
             await asyncio.gather(self._starting, return_exceptions=True)
-        if self.conversation is not None:
-            await self.conversation.close()
+        if self.session is not None:
+            await self.session.close()
         if self.interview_id is None:
             return
         group = interview_group(self.interview_id)
         await self.channel_layer.group_discard(group, self.channel_name)
         if self.epoch:
             try:
-                await InterviewStore(epoch=self.epoch).release(self.interview_id, self.channel_name)
+                await database_sync_to_async(services.interview_release_session)(
+                    interview_id=self.interview_id, channel=self.channel_name
+                )
             except Exception:
                 logger.exception("could not release the interview", extra=self._log_extra())
             # Whoever claimed the interview after us may be waiting until what we did is stored;
             # they joined the group before claiming, so they all hear this.
             await self.channel_layer.group_send(group, {"type": "interview.handed_over", "channel": self.channel_name})
 
-    async def _close(self, code: CloseCode, error: dict[str, Any] | None = None) -> None:
+    async def _close(self, code: CloseCode, error: ErrorFrame | None = None) -> None:
         """Every server-side close: the error frame, the same cleanup as a client close, the code."""
         if error is not None:
             await self._send_quietly(error)
@@ -205,27 +211,28 @@ class InterviewConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, exc: InterviewError) -> None:
         code, error_code = REFUSALS.get(exc.code, (CloseCode.FINISHED, ErrorCode.ENDED))
-        await self._close(code, error_frame(error_code, exc.message, fatal=True))
+        await self._close(code, ErrorFrame(error_code, exc.message, fatal=True))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.conversation is None:
+        if self.session is None:
             if not self._shut_down:
-                await self.send_json(error_frame(ErrorCode.NOT_READY, "The session is not ready yet."))
+                await self.send_frame(ErrorFrame(ErrorCode.NOT_READY, "The session is not ready yet."))
             return
         if not self._within_rate_limit():
-            error = error_frame(ErrorCode.RATE_LIMITED, "Too many messages; the connection is closed.", fatal=True)
+            error = ErrorFrame(ErrorCode.RATE_LIMITED, "Too many messages; the connection is closed.", fatal=True)
             await self._close(CloseCode.PROTOCOL_ABUSE, error)
             return
         limit = settings.INTERVIEW["MAX_FRAME_BYTES"]
+        message: ClientMessage
         try:
             if bytes_data is not None:
                 message = parse_binary_frame(bytes_data, max_bytes=limit)
             else:
                 message = parse_text_frame(text_data or "", max_bytes=limit)
         except ProtocolError as exc:
-            await self.send_json(error_frame(exc.code, exc.message))
+            await self.send_frame(ErrorFrame(exc.code, exc.message))
             return
-        await self.conversation.handle(message)
+        await self.session.handle(message)
 
     def _within_rate_limit(self) -> bool:
         # A one-second fixed window is enough to stop floods without penalising 50 ms audio chunks.
@@ -235,21 +242,31 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         self._window_count += 1
         return self._window_count <= settings.INTERVIEW["MAX_MESSAGES_PER_SECOND"]
 
-    async def send_json(self, content: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(content, ensure_ascii=False))
+    async def send_frame(self, frame: ServerFrame) -> None:
+        await self.send(text_data=json.dumps(frame.wire(), ensure_ascii=False))
 
-    async def _send_quietly(self, content: dict[str, Any]) -> None:
+    async def _send_quietly(self, frame: ServerFrame) -> None:
         try:
-            await self.send_json(content)
+            await self.send_frame(frame)
         except Exception:  # the client went away first; nothing left to tell it
             logger.debug("send failed", extra=self._log_extra())
 
-    async def _publish(self, event: dict[str, Any]) -> None:
-        """Conversation events (e.g. a finished turn) for live monitoring; never blocks the interview."""
-        assert self.interview_id is not None
+    async def _observe(self, event: SessionEvent) -> None:
+        """What happens in the interview, for live monitoring (monitor.py); never blocks it."""
+        match event:
+            case TurnHeard(interview_id=interview_id, turn=turn, speaker=speaker, content=content):
+                message = {
+                    "type": "interview.turn",
+                    "interview_id": interview_id,
+                    "turn": turn,
+                    "speaker": speaker,
+                    "content": content,
+                }
+            case InterviewFinished(interview_id=interview_id, reason=reason):
+                message = {"type": "interview.ended", "interview_id": interview_id, "reason": reason}
         try:
-            await self.channel_layer.group_send(monitor_group(self.interview_id), event)
-            await self.channel_layer.group_send(MONITOR_ALL_GROUP, event)
+            await self.channel_layer.group_send(monitor_group(event.interview_id), message)
+            await self.channel_layer.group_send(MONITOR_ALL_GROUP, message)
         except Exception:
             logger.warning("monitor publish failed", extra=self._log_extra())
 
@@ -259,8 +276,8 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     async def _on_superseded(self) -> None:
         await self._close(CloseCode.REPLACED, self._replaced_error())
 
-    def _replaced_error(self) -> dict[str, Any]:
-        return error_frame(ErrorCode.ENDED, "This interview was opened in another window or tab.", fatal=True)
+    def _replaced_error(self) -> ErrorFrame:
+        return ErrorFrame(ErrorCode.ENDED, "This interview was opened in another window or tab.", fatal=True)
 
     def _log_extra(self) -> dict[str, Any]:
         return {"interview_id": self.interview_id, "epoch": self.epoch}

@@ -19,12 +19,9 @@ from interviews import selectors
 from interviews.consumers import MONITOR_ALL_GROUP, monitor_group
 from interviews.evaluation import assess_answer
 from interviews.models import Interview, RubricCriterion, Turn
+from interviews.protocol import CloseCode
 from interviews.providers.base import Criterion
 from interviews.recruiter_views import VIEW_PERMISSION, recruiter_required
-
-# Close codes (4000-4999 are the application's): the handshake is refused with these.
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
 
 
 def _is_recruiter(user: Any) -> bool:
@@ -64,7 +61,7 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if not await database_sync_to_async(_is_recruiter)(user):
-            await self.close(code=CLOSE_FORBIDDEN)
+            await self.close(code=int(CloseCode.FORBIDDEN))
             return
         self.interview_id = self.scope["url_route"]["kwargs"].get("interview_id")
         if self.interview_id is None:
@@ -80,7 +77,7 @@ class MonitorConsumer(AsyncJsonWebsocketConsumer):
         if snapshot is None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
             self.group = ""
-            await self.close(code=CLOSE_NOT_FOUND)
+            await self.close(code=int(CloseCode.NOT_FOUND))
             return
         self.rubric = snapshot.pop("rubric")
         await self.accept()

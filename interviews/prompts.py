@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from interviews.languages import language_base
 from interviews.providers.base import END_MARKER, InterviewContext, Message
 
 LANGUAGE_NAMES = {"en": "English", "ko": "Korean"}
@@ -33,11 +34,11 @@ PHRASES = {
 
 
 def phrase(language: str, key: str) -> str:
-    return PHRASES.get(language.split("-")[0], PHRASES["en"])[key]
+    return PHRASES.get(language_base(language), PHRASES["en"])[key]
 
 
 def system_prompt(context: InterviewContext) -> str:
-    language = LANGUAGE_NAMES.get(context.language.split("-")[0], context.language)
+    language = LANGUAGE_NAMES.get(language_base(context.language), context.language)
     plan = "\n".join(
         f"{number}. {q.text} (up to {q.follow_up_depth} follow-up question(s))"
         for number, q in enumerate(context.questions, start=1)

@@ -7,7 +7,9 @@ import binascii
 import json
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, ClassVar
+
+from interviews.events import HistoryItem
 
 
 class ErrorCode(StrEnum):
@@ -40,7 +42,7 @@ class CloseCode(IntEnum):
     NORMAL = 1000
     INTERNAL_ERROR = 1011  # a bug: the page reconnects, and the interview resumes
     PROTOCOL_ABUSE = 4008  # flood or repeated oversized frames
-    FORBIDDEN = 4003  # origin or access refused
+    FORBIDDEN = 4403  # the monitor socket without a staff session (foreign origins never get this far)
     NOT_FOUND = 4404  # unknown invite token
     GONE = 4410  # link expired
     FINISHED = 4409  # interview already completed / abandoned / failed
@@ -162,11 +164,172 @@ def _decode_base64(value: Any) -> bytes:
 
 
 # --- server -> client ------------------------------------------------------------------------
+#
+# Every frame the server sends is one of these; `wire()` gives its JSON object, in the names the
+# seed's protocol used (docs/DESIGN.md, "Wire protocol"). static/interviews/protocol.js names the
+# same types and codes, and tests/test_client_contract.py checks that the page handles every one of them.
 
 
-def error_frame(code: ErrorCode, message: str, *, fatal: bool = False) -> dict[str, Any]:
-    return {"type": "error", "code": str(code), "message": message, "fatal": fatal}
+class AudioEndReason(StrEnum):
+    """Why the interviewer's audio for a turn ended (`ai_audio_end.reason`)."""
+
+    COMPLETE = "complete"  # the turn was said to its end
+    INTERRUPTED = "interrupted"  # stopped by the candidate (barge-in or Interrupt): flush the audio
+    WITHDRAWN = "withdrawn"  # taken back before a sound (the candidate went on): drop its subtitles
 
 
-def audio_chunk_frame(audio: bytes, *, turn: int, seq: int) -> dict[str, Any]:
-    return {"type": "ai_audio_chunk", "data": base64.b64encode(audio).decode("ascii"), "turn": turn, "seq": seq}
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    """The first frame after connecting (and after a reconnect): where the interview stands."""
+
+    type: ClassVar[str] = "session_state"
+    status: str
+    remaining_seconds: float | None
+    history: tuple[HistoryItem, ...]
+    language: str
+    hands_free: bool
+    next_turn: int
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "status": self.status,
+            "remaining_seconds": self.remaining_seconds,
+            "history": [item.as_wire() for item in self.history],
+            "language": self.language,
+            "mode": "hands_free" if self.hands_free else "push_to_talk",
+            "next_turn": self.next_turn,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UserTranscript:
+    """What the candidate said; partial transcripts (hands-free, local engine) have final=False."""
+
+    type: ClassVar[str] = "user_transcript"
+    text: str
+    turn: int
+    final: bool
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "text": self.text, "turn": self.turn, "final": self.final}
+
+
+@dataclass(frozen=True, slots=True)
+class AiTranscriptChunk:
+    """The next piece of the interviewer's words (subtitles)."""
+
+    type: ClassVar[str] = "ai_transcript_chunk"
+    text: str
+    turn: int
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "text": self.text, "turn": self.turn}
+
+
+@dataclass(frozen=True, slots=True)
+class AiAudioChunk:
+    """The next piece of the interviewer's speech (MP3), in order (`seq`) within its turn."""
+
+    type: ClassVar[str] = "ai_audio_chunk"
+    audio: bytes
+    turn: int
+    seq: int
+
+    def wire(self) -> dict[str, Any]:
+        data = base64.b64encode(self.audio).decode("ascii")
+        return {"type": self.type, "data": data, "turn": self.turn, "seq": self.seq}
+
+
+@dataclass(frozen=True, slots=True)
+class AiAudioEnd:
+    type: ClassVar[str] = "ai_audio_end"
+    turn: int
+    reason: AudioEndReason = AudioEndReason.COMPLETE
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "turn": self.turn, "reason": str(self.reason)}
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechStarted:
+    """Hands-free: the candidate's voice was heard. Over the interviewer (`overlapping`), `hold`
+    tells the page to pause its playback (True) or only lower it (False); `continues_turn` says the
+    candidate went on with an answer the server had taken as finished."""
+
+    type: ClassVar[str] = "speech_started"
+    overlapping: bool
+    hold: bool | None = None
+    continues_turn: int | None = None
+
+    def wire(self) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": self.type, "overlapping": self.overlapping}
+        if self.hold is not None:
+            frame["hold"] = self.hold
+        if self.continues_turn is not None:
+            frame["continues_turn"] = self.continues_turn
+        return frame
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechEnded:
+    """Hands-free: the candidate's speech ended. `ignored` (reason `backchannel` or `echo`): it did
+    not count, and the page goes on playing from where it held; otherwise the answer ended."""
+
+    type: ClassVar[str] = "speech_ended"
+    ignored: bool
+    reason: str | None = None
+
+    def wire(self) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": self.type, "ignored": self.ignored}
+        if self.reason is not None:
+            frame["reason"] = self.reason
+        return frame
+
+
+@dataclass(frozen=True, slots=True)
+class InterviewEnded:
+    type: ClassVar[str] = "interview_ended"
+    reason: str
+    history: tuple[HistoryItem, ...]
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "reason": self.reason, "history": [item.as_wire() for item in self.history]}
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFrame:
+    """A clear reason in words; non-fatal errors leave the session usable."""
+
+    type: ClassVar[str] = "error"
+    code: ErrorCode
+    message: str
+    fatal: bool = False
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "code": str(self.code), "message": self.message, "fatal": self.fatal}
+
+
+ServerFrame = (
+    SessionState
+    | UserTranscript
+    | AiTranscriptChunk
+    | AiAudioChunk
+    | AiAudioEnd
+    | SpeechStarted
+    | SpeechEnded
+    | InterviewEnded
+    | ErrorFrame
+)
+SERVER_FRAMES: tuple[type[ServerFrame], ...] = (
+    SessionState,
+    UserTranscript,
+    AiTranscriptChunk,
+    AiAudioChunk,
+    AiAudioEnd,
+    SpeechStarted,
+    SpeechEnded,
+    InterviewEnded,
+    ErrorFrame,
+)
+CLIENT_MESSAGE_TYPES = ("audio_chunk", "audio_end", "end_interview", "interrupt", "playback")

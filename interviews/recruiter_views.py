@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -26,11 +27,11 @@ from interviews.models import Turn
 VIEW_PERMISSION = "interviews.view_interview"
 
 
-def recruiter_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def recruiter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Staff (else the admin login) with permission to view interviews (else 403); never cached."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.has_perm(VIEW_PERMISSION):
             raise PermissionDenied
         response = view(request, *args, **kwargs)
@@ -42,7 +43,7 @@ def recruiter_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
 @require_GET
 @recruiter_required
-def turn_audio(request: HttpRequest, turn_id: int) -> HttpResponse:
+def turn_audio(request: HttpRequest, turn_id: int) -> FileResponse:
     turn = get_object_or_404(Turn.objects.only("audio", "audio_mime", "index", "speaker", "interview_id"), pk=turn_id)
     if not turn.audio:
         raise Http404("This turn has no audio.")
@@ -50,7 +51,7 @@ def turn_audio(request: HttpRequest, turn_id: int) -> HttpResponse:
         handle = turn.audio.open("rb")
     except FileNotFoundError as exc:
         raise Http404("The audio file is gone (deleted by the retention policy?).") from exc
-    extension = turn.audio.name.rsplit(".", 1)[-1]
+    extension = (turn.audio.name or "").rsplit(".", 1)[-1]
     return FileResponse(
         handle,
         content_type=turn.audio_mime or "application/octet-stream",

@@ -1,12 +1,15 @@
 """WebSocket routes."""
 
+from typing import Any
+
 from django.urls import path
 
 from interviews.consumers import InterviewConsumer
 from interviews.monitor import MonitorConsumer
 
-websocket_urlpatterns = [
-    path("ws/interview/<str:token>/", InterviewConsumer.as_asgi()),
-    path("ws/monitor/", MonitorConsumer.as_asgi()),
-    path("ws/monitor/<int:interview_id>/", MonitorConsumer.as_asgi()),
+# channels' URLRouter routes to ASGI applications; django-stubs types path() for views only.
+websocket_urlpatterns: list[Any] = [
+    path("ws/interview/<str:token>/", InterviewConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/monitor/", MonitorConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/monitor/<int:interview_id>/", MonitorConsumer.as_asgi()),  # type: ignore[arg-type]
 ]

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from interviews import selectors
@@ -34,6 +35,15 @@ LINK_REFUSALS = {
 logger = logging.getLogger(__name__)
 
 AUDIO_EXTENSIONS = {"audio/webm": "webm", "audio/mpeg": "mp3", "audio/wav": "wav", "audio/ogg": "ogg"}
+
+
+def template_bump_version(*, template: InterviewTemplate) -> InterviewTemplate:
+    """Give an edited template its next version: evaluations store the rubric version they scored
+    against, and interviews the version they were created from, so an edit must not reuse one."""
+    # F(): two recruiters saving at once get two versions, not one lost increment.
+    InterviewTemplate.objects.filter(pk=template.pk).update(version=F("version") + 1)
+    template.refresh_from_db(fields=["version"])
+    return template
 
 
 def interview_create(
@@ -271,40 +281,26 @@ def turn_playback_started(*, interview_id: int, index: int, latency_ms: float) -
 
 
 class InterviewStore:
-    """The async face of these services that the pipeline is given (it never imports Django).
+    """The pipeline's Store (interviews.pipeline.ports.Store) for one interview: these services,
+    async, bound to the session's epoch, so its writes are refused once a newer session holds the
+    interview (SessionSuperseded). The pipeline never imports Django; this is its adapter."""
 
-    Bound to a session's epoch once it has started: its writes are refused (SessionSuperseded) after
-    a newer connection has taken the interview over.
-    """
-
-    def __init__(self, *, epoch: int | None = None) -> None:
+    def __init__(self, *, interview_id: int, epoch: int | None = None) -> None:
+        self.interview_id = interview_id
         self.epoch = epoch
 
-    async def claim(self, interview_id: int, channel: str) -> SessionClaim:
-        return await database_sync_to_async(interview_claim_session)(interview_id=interview_id, channel=channel)
+    async def claim_greeting(self) -> bool:
+        return await database_sync_to_async(interview_claim_greeting)(interview_id=self.interview_id, epoch=self.epoch)
 
-    async def start(self, interview_id: int, *, channel: str = "") -> SessionSnapshot:
-        return await database_sync_to_async(interview_start)(
-            interview_id=interview_id, epoch=self.epoch, channel=channel
-        )
-
-    async def release(self, interview_id: int, channel: str) -> None:
-        await database_sync_to_async(interview_release_session)(interview_id=interview_id, channel=channel)
-
-    async def claim_greeting(self, interview_id: int) -> bool:
-        return await database_sync_to_async(interview_claim_greeting)(interview_id=interview_id, epoch=self.epoch)
-
-    async def finish(self, interview_id: int, reason: str) -> None:
-        await database_sync_to_async(interview_finish)(interview_id=interview_id, reason=reason)
+    async def finish(self, *, reason: str) -> None:
+        await database_sync_to_async(interview_finish)(interview_id=self.interview_id, reason=reason)
 
     async def record_turn(self, record: TurnRecord) -> None:
         await database_sync_to_async(turn_record)(record=record, epoch=self.epoch)
 
-    async def update_transcript(
-        self, interview_id: int, index: int, text: str, transcript_ms: float | None, error: str
-    ) -> None:
+    async def update_transcript(self, *, index: int, text: str, transcript_ms: float | None, error: str) -> None:
         await database_sync_to_async(turn_update_transcript)(
-            interview_id=interview_id,
+            interview_id=self.interview_id,
             index=index,
             text=text,
             transcript_ms=transcript_ms,
@@ -312,17 +308,17 @@ class InterviewStore:
             epoch=self.epoch,
         )
 
-    async def mark_interrupted(self, interview_id: int, index: int, text: str) -> None:
+    async def mark_interrupted(self, *, index: int, text: str) -> None:
         await database_sync_to_async(turn_mark_interrupted)(
-            interview_id=interview_id, index=index, text=text, epoch=self.epoch
+            interview_id=self.interview_id, index=index, text=text, epoch=self.epoch
         )
 
-    async def touch(self, interview_id: int) -> None:
-        await database_sync_to_async(interview_touch)(interview_id=interview_id, epoch=self.epoch)
+    async def touch(self) -> None:
+        await database_sync_to_async(interview_touch)(interview_id=self.interview_id, epoch=self.epoch)
 
-    async def playback_started(self, interview_id: int, index: int, latency_ms: float) -> None:
+    async def playback_started(self, *, index: int, latency_ms: float) -> None:
         await database_sync_to_async(turn_playback_started)(
-            interview_id=interview_id, index=index, latency_ms=latency_ms
+            interview_id=self.interview_id, index=index, latency_ms=latency_ms
         )
 
 

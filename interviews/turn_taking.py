@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, IncrementalDecoder
+from interviews.languages import language_base
 from interviews.protocol import EBML_MAGIC
 
 # The page's MediaRecorder timeslice in hands-free mode (HANDS_FREE_TIMESLICE_MS in client.js): voice
@@ -65,7 +66,7 @@ def silence_needed(*, voiced_s: float, partial: str, language: str, config: Endp
     if text.endswith(("...", "…", ",", "-", "—")):
         return config.patient_silence_s
     match = _LAST_WORD.search(text.lower())
-    if match and match.group(1) in TRAILING.get(language.split("-")[0], TRAILING["en"]):
+    if match and match.group(1) in TRAILING.get(language_base(language), TRAILING["en"]):
         return config.patient_silence_s
     if voiced_s < config.short_utterance_s:
         return config.patient_silence_s

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from interviews import selectors, services
+from interviews.languages import language_base
 from interviews.models import Interview
 from interviews.selectors import LinkState
 
@@ -230,7 +231,7 @@ ENDED_STATUSES = (Interview.Status.COMPLETED, Interview.Status.ABANDONED, Interv
 
 def ui_strings(language: str) -> dict[str, str]:
     """The UI text for an interview language, falling back to English (and per key to English)."""
-    base = language.split("-")[0].lower()
+    base = language_base(language)
     return {**UI_STRINGS["en"], **UI_STRINGS.get(base, {})}
 
 

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from interviews.models import Interview, Turn
-from tests.fakes.elevenlabs_server import mp3_frames
+from interviews.testing.fakes.elevenlabs_server import mp3_frames
 
 ANSWERS = [
     "I built a payments service in Go that handled 3000 requests per second. We used PostgreSQL and Kafka.",
@@ -30,7 +30,7 @@ def real_mp3(duration_ms: int = 400) -> bytes:
 
 @cache
 def real_webm(duration_ms: int = 400) -> bytes:
-    from interviews.audio import make_test_webm
+    from interviews.testing.webm import make_test_webm
 
     rate = 16000
     t = np.arange(int(rate * duration_ms / 1000)) / rate

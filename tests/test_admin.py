@@ -199,50 +199,57 @@ def test_create_invite_action_shows_a_copyable_link(staff_client, settings):
     assert interview.template_version == template.version
 
 
-def test_editing_the_rubric_makes_a_new_template_version(staff_client):
-    template = make_template()
-    criterion = template.criteria.get()
-    url = reverse("admin:interviews_interviewtemplate_change", args=[template.pk])
+def template_change_form(template: InterviewTemplate) -> dict[str, Any]:
+    """The template's admin change form as the page submits it, questions and rubric unchanged."""
     data: dict[str, Any] = {
         "title": template.title,
         "slug": template.slug,
         "role": template.role,
-        "language": "en",
-        "time_limit_minutes": 20,
+        "language": template.language,
+        "time_limit_minutes": template.time_limit_minutes,
         "job_description": template.job_description,
-        "persona": "",
-        "voice_id": "",
-        "questions-TOTAL_FORMS": 0,
-        "questions-INITIAL_FORMS": 0,
-        "criteria-TOTAL_FORMS": 1,
-        "criteria-INITIAL_FORMS": 1,
-        "criteria-0-id": criterion.pk,
-        "criteria-0-template": template.pk,
-        "criteria-0-position": 0,
-        "criteria-0-name": "Technical depth",
-        "criteria-0-description": "Depth, trade-offs and failure modes.",
-        "criteria-0-weight": 1.0,
-        "criteria-0-scale_max": 5,
+        "persona": template.persona,
+        "voice_id": template.voice_id,
     }
-    # Existing questions stay untouched: submit them as they are.
-    questions = list(template.questions.all())
-    data["questions-TOTAL_FORMS"] = data["questions-INITIAL_FORMS"] = len(questions)
-    for number, question in enumerate(questions):
-        data.update(
-            {
-                f"questions-{number}-id": question.pk,
-                f"questions-{number}-template": template.pk,
-                f"questions-{number}-position": question.position,
-                f"questions-{number}-text": question.text,
-                f"questions-{number}-follow_up_depth": question.follow_up_depth,
-                f"questions-{number}-time_limit_seconds": "",
-            }
-        )
+    if template.hands_free:
+        data["hands_free"] = "on"
+    for prefix, rows, fields in (
+        ("questions", template.questions.all(), ["position", "text", "follow_up_depth", "time_limit_seconds"]),
+        ("criteria", template.criteria.all(), ["position", "name", "description", "weight", "scale_max"]),
+    ):
+        rows = list(rows)
+        data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = len(rows)
+        for number, row in enumerate(rows):
+            data[f"{prefix}-{number}-id"] = row.pk
+            data[f"{prefix}-{number}-template"] = template.pk
+            for field in fields:
+                value = getattr(row, field)
+                data[f"{prefix}-{number}-{field}"] = "" if value is None else value
+    return data
+
+
+def test_editing_the_rubric_makes_a_new_template_version(staff_client):
+    template = make_template()
+    url = reverse("admin:interviews_interviewtemplate_change", args=[template.pk])
+    data = template_change_form(template)
+    data["criteria-0-description"] = "Depth, trade-offs and failure modes."
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     template.refresh_from_db()
     assert template.version == 2
     assert template.criteria.get().description == "Depth, trade-offs and failure modes."
+
+
+def test_a_save_without_edits_keeps_the_version_and_each_edit_makes_one(staff_client):
+    template = make_template()
+    url = reverse("admin:interviews_interviewtemplate_change", args=[template.pk])
+    assert staff_client.post(url, template_change_form(template)).status_code == 302
+    template.refresh_from_db()
+    assert template.version == 1
+    for title in ("Backend engineer (senior)", "Backend engineer (staff)"):
+        assert staff_client.post(url, {**template_change_form(template), "title": title}).status_code == 302
+    template.refresh_from_db()
+    assert (template.title, template.version) == ("Backend engineer (staff)", 3)
 
 
 @pytest.mark.django_db(transaction=True)

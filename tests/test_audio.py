@@ -15,10 +15,9 @@ from interviews.audio import (
     Mp3Encoder,
     decode_to_pcm,
     encode_mp3,
-    make_test_webm,
     pcm_duration_s,
-    webm_chunks,
 )
+from interviews.testing.webm import make_test_webm, webm_chunks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.fakes.env import cloud_env
-from tests.live import LiveServer, frames_until
+from interviews.testing.fakes.env import cloud_env
+from interviews.testing.live import LiveServer, frames_until
 from tests.wsclient import FAKE_WEBM
 
 pytestmark = pytest.mark.slow

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from interviews import services
+from interviews import provider_settings, services
 from interviews.evaluation import (
     HEURISTIC_NOTICE,
     evaluation_run,
@@ -17,6 +18,7 @@ from interviews.evaluation import (
     redact_name,
     wait_for_background_evaluations,
 )
+from interviews.evaluation.llm import LLM_MIN_TIMEOUT_S, run_on_evaluation_loop
 from interviews.models import Evaluation, Interview, RubricCriterion
 from tests.factories import make_interview, make_template
 from tests.recruiter_factories import ANSWERS, add_conversation, finished
@@ -155,6 +157,19 @@ def test_a_failing_provider_gives_a_failed_evaluation_never_made_up_scores(inter
     assert "500" in evaluation.error
     assert evaluation.scores.count() == 0
     assert evaluation.overall_score is None and evaluation.summary == ""
+
+
+def test_evaluations_share_one_model_and_client_whichever_thread_starts_them(cloud_providers):
+    async def model() -> Any:
+        return provider_settings.structured_model(min_timeout_s=LLM_MIN_TIMEOUT_S)
+
+    from_here = run_on_evaluation_loop(model())
+    from_a_thread: list[Any] = []
+    thread = threading.Thread(target=lambda: from_a_thread.append(run_on_evaluation_loop(model())))
+    thread.start()
+    thread.join(10)
+    assert from_a_thread == [from_here]
+    assert from_here.client.timeout.read == LLM_MIN_TIMEOUT_S  # a whole interview takes longer than a turn
 
 
 def test_an_interview_without_answers_is_not_scored(cloud_providers, fake_openai):

@@ -20,11 +20,11 @@ from elevenlabs.core.api_error import ApiError
 from openai import AsyncOpenAI
 from pydantic import BaseModel
 
-from tests.fakes.elevenlabs_server import FakeElevenLabs, speech_duration_s
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs, speech_duration_s
+from interviews.testing.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI, tokenize
+from interviews.testing.fakes.profiles import PROFILES
+from interviews.testing.fakes.remote import RemoteFake
 from tests.fakes.fixtures import CloudProviders
-from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI, tokenize
-from tests.fakes.profiles import PROFILES
-from tests.fakes.remote import RemoteFake
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SPEECH = b"\x1a\x45\xdf\xa3" + bytes(range(256)) * 8  # not real WebM; the fake only looks at the size
@@ -451,7 +451,7 @@ def test_set_defaults_survive_reset(fake_elevenlabs: FakeElevenLabs) -> None:
 
 
 def test_serve_cli_prints_env_and_serves() -> None:
-    command = [sys.executable, "-m", "tests.fakes.serve", "--profile", "realistic"]
+    command = [sys.executable, "-m", "interviews.testing.fakes.serve", "--profile", "realistic"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT) as process:
         try:
             assert process.stdout is not None

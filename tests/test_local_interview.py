@@ -12,7 +12,7 @@ import pytest
 import websockets
 
 from interviews.audio import decode_to_pcm, pcm_duration_s
-from tests.live import LiveServer, frames_until
+from interviews.testing.live import LiveServer, frames_until
 
 pytestmark = [pytest.mark.local_engines, pytest.mark.slow]
 FIXTURES = Path(__file__).parent / "fixtures"

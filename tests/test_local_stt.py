@@ -13,9 +13,10 @@ import pytest
 # Everything must come from installed packages: any attempt to reach a model hub fails.
 os.environ["HF_HUB_OFFLINE"] = "1"
 
-from interviews.audio import decode_to_pcm, make_test_webm
+from interviews.audio import decode_to_pcm
 from interviews.providers.base import ProviderError, SpeechToText, StreamingSpeechToText
 from interviews.providers.local_stt import LocalSpeechToText
+from interviews.testing.webm import make_test_webm
 
 pytestmark = pytest.mark.local_engines
 

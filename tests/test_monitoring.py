@@ -24,9 +24,9 @@ from django.test import Client
 from interview_project.asgi import application
 from interviews.consumers import monitor_group
 from interviews.models import Interview
+from interviews.testing.fakes.env import cloud_env
+from interviews.testing.live import LiveServer
 from tests.factories import make_interview
-from tests.fakes.env import cloud_env
-from tests.live import LiveServer
 from tests.recruiter_factories import add_conversation
 from tests.wsclient import FAKE_WEBM, answer, communicator, receive_until
 

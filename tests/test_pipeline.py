@@ -442,7 +442,7 @@ async def test_interrupting_a_reply_that_is_still_playing_stores_what_was_heard(
     await comm.send_json_to({"type": "playback", "turn": 0, "event": "started"})
     await comm.send_json_to({"type": "interrupt"})
     stop = await comm.receive_json_from(timeout=5)
-    assert stop == {"type": "ai_audio_end", "turn": 0, "interrupted": True}
+    assert stop == {"type": "ai_audio_end", "turn": 0, "reason": "interrupted"}
     await comm.disconnect()
     greeting = (await turns_of(interview))[0]
     assert greeting.interrupted

@@ -13,13 +13,14 @@ from channels.db import database_sync_to_async
 from django.db import OperationalError
 from django.utils import timezone
 
-from interviews.audio import RECOGNITION_RATE, make_test_webm, wav_seconds
-from interviews.conversation import Conversation, ConversationConfig
+from interviews.audio import RECOGNITION_RATE, wav_seconds
 from interviews.events import TurnRecord
 from interviews.models import Turn
-from interviews.protocol import AudioChunk, AudioEnd, CloseCode
-from interviews.providers.registry import get_providers
+from interviews.pipeline import Session, SessionConfig
+from interviews.protocol import AudioChunk, AudioEnd, CloseCode, ServerFrame
+from interviews.provider_settings import configured_providers
 from interviews.services import InterviewStore, interview_start, interview_sweep
+from interviews.testing.webm import make_test_webm
 from tests.factories import make_interview
 from tests.wsclient import FAKE_WEBM, answer, communicator, connect, new_interview, receive_until, text_of, turns_of
 
@@ -153,8 +154,8 @@ async def test_a_disconnect_mid_answer_keeps_the_audio_and_resume_asks_for_it_ag
 class FlakyStore(InterviewStore):
     """The real store, but the database 'is down' for the first few turn writes."""
 
-    def __init__(self, failures: int) -> None:
-        super().__init__()
+    def __init__(self, failures: int, *, interview_id: int) -> None:
+        super().__init__(interview_id=interview_id)
         self.failures = failures
 
     async def record_turn(self, record: TurnRecord) -> None:
@@ -169,28 +170,28 @@ async def test_turns_survive_a_briefly_unavailable_database():
     snapshot = await database_sync_to_async(interview_start)(interview_id=interview.pk)
     frames: list[dict[str, Any]] = []
 
-    async def send(frame: dict[str, Any]) -> None:
-        frames.append(frame)
+    async def send(frame: ServerFrame) -> None:
+        frames.append(frame.wire())
 
-    conversation = Conversation(
+    session = Session(
         snapshot=snapshot,
-        providers=get_providers(),
-        store=FlakyStore(failures=3),
+        providers=configured_providers(),
+        store=FlakyStore(failures=3, interview_id=interview.pk),
         send=send,
-        config=ConversationConfig(write_backoff_s=0.05),
+        config=SessionConfig(write_backoff_s=0.05),
     )
-    await conversation.start()
+    await session.start()
     for _ in range(100):
         if any(f["type"] == "ai_audio_end" for f in frames):
             break
         await asyncio.sleep(0.05)
-    await conversation.handle(AudioChunk(FAKE_WEBM))
-    await conversation.handle(AudioEnd())
+    await session.handle(AudioChunk(FAKE_WEBM))
+    await session.handle(AudioEnd())
     for _ in range(100):
         if sum(f["type"] == "ai_audio_end" for f in frames) == 2:
             break
         await asyncio.sleep(0.05)
-    await conversation.close()
+    await session.close()
     turns = await turns_of(interview)
     assert [(t.index, t.speaker) for t in turns] == [(0, "interviewer"), (1, "candidate"), (2, "interviewer")]
     assert turns[1].audio.read() == FAKE_WEBM

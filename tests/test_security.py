@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from interview_project.asgi import application
 from interviews.models import Interview, InterviewTemplate
+from interviews.testing.live import LiveServer
 from tests.factories import make_interview
-from tests.live import LiveServer
 from tests.recruiter_factories import add_conversation, finished
 
 PORT = settings.PORT

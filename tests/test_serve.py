@@ -16,7 +16,7 @@ import websockets
 from django.conf import settings
 
 from interview_project.serve import ServeCommand, transport_limit_bytes
-from tests.live import LiveServer
+from interviews.testing.live import LiveServer
 
 pytestmark = pytest.mark.slow
 

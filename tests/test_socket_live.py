@@ -24,13 +24,14 @@ import websockets
 from channels.db import database_sync_to_async
 from django.utils import timezone
 
-from interviews.audio import RECOGNITION_RATE, decode_to_pcm, make_test_webm, wav_seconds
+from interviews.audio import RECOGNITION_RATE, decode_to_pcm, wav_seconds
 from interviews.models import Interview, Turn
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.env import cloud_env
+from interviews.testing.fakes.openai_server import FakeOpenAI
+from interviews.testing.live import LiveServer, speak_in_real_time
+from interviews.testing.webm import make_test_webm
 from tests.factories import make_interview, make_template
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.env import cloud_env
-from tests.fakes.openai_server import FakeOpenAI
-from tests.live import LiveServer, speak_in_real_time
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")

@@ -12,10 +12,12 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from interviews.audio import RECOGNITION_RATE, decode_to_pcm, make_test_webm, pcm_to_wav, webm_chunks
+from interviews.audio import RECOGNITION_RATE, decode_to_pcm, pcm_to_wav
 from interviews.models import Turn
 from interviews.providers.base import Voice
 from interviews.providers.local_tts import LocalTextToSpeech
+from interviews.testing.live import speak_in_real_time
+from interviews.testing.webm import make_test_webm, webm_chunks
 from interviews.turn_taking import (
     STREAM_TIMESLICE_S,
     EndpointConfig,
@@ -24,7 +26,6 @@ from interviews.turn_taking import (
     silence_needed,
 )
 from tests.factories import make_interview, make_template
-from tests.live import speak_in_real_time
 from tests.wsclient import communicator, receive_until, text_of
 
 LONG = "I built a payments service in Go, and it handled many requests every day."
@@ -290,7 +291,7 @@ async def test_a_backchannel_does_not_interrupt_the_interviewer(voice, fake_open
     # The page holds the interviewer for the first two; after two false alarms in one turn it
     # only lowers the volume, so a noisy room cannot make the interviewer stutter.
     assert [(f["overlapping"], f["hold"]) for f in starts] == [(True, True), (True, True), (True, False)]
-    assert "interrupted" not in frames[-1]
+    assert frames[-1]["reason"] == "complete"
     await comm.disconnect()
     turns = await database_sync_to_async(lambda: list(Turn.objects.filter(interview=interview).order_by("index")))()
     assert [t.speaker for t in turns] == ["interviewer", "candidate", "interviewer"]
@@ -309,7 +310,7 @@ async def test_talking_over_the_interviewer_stops_it_and_becomes_the_answer(voic
     await receive_until(comm, "ai_audio_chunk")
     await stream(comm, np.concatenate([voice["other"], silence(2.0)]))
     frames = await receive_until(comm, "ai_audio_end")
-    assert frames[-1]["interrupted"] is True
+    assert frames[-1]["reason"] == "interrupted"
     assert next(f for f in frames if f["type"] == "speech_started")["hold"] is True
     chat = fake_openai.wait_for(lambda r: r.endpoint == "chat" and r.client_disconnected, timeout_s=5)
     assert chat.tokens_sent < 40  # generation was cancelled at the provider
@@ -346,7 +347,7 @@ async def test_the_interviewers_own_voice_in_the_microphone_does_not_interrupt(v
     await stream(comm, np.concatenate([voice["long"] * 0.4, silence(0.3)]))
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
     assert {"type": "speech_ended", "ignored": True, "reason": "echo"} in frames
-    assert "interrupted" not in frames[-1]
+    assert frames[-1]["reason"] == "complete"
     await comm.disconnect()
 
 
@@ -384,14 +385,14 @@ async def test_going_on_after_a_long_pause_withdraws_the_reply_and_keeps_one_ans
     pause_s = 2.4
     await stream(comm, np.concatenate([voice["long"], silence(pause_s), voice["other"], silence(2.0)]), real_time=True)
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
-    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "withdrawn": True}
+    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "reason": "withdrawn"}
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
     kinds_seen = [f["type"] for f in frames]
     assert {"type": "speech_started", "overlapping": False, "continues_turn": 1} in frames
     assert kinds_seen.count("speech_ended") == 1
     final = [f for f in frames if f["type"] == "user_transcript" and f["final"]]
     assert [(f["turn"], f["text"]) for f in final] == [(1, "I built it in Go. Sorry, what is the team size?")]
-    assert frames[-1] == {"type": "ai_audio_end", "turn": 2}
+    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "reason": "complete"}
     assert text_of(frames) == "A team of six."
     chats = fake_openai.requests_to("chat")
     # Greeting, the withdrawn reply (its stream closed by the server), the reply to the whole answer.
@@ -453,7 +454,7 @@ async def test_going_on_after_a_short_answers_pause_withdraws_a_reply_that_was_r
     pcm = np.concatenate([voice["brief"], silence(pause_s), voice["other"], silence(2.0)])
     await stream(comm, pcm, real_time=True)
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
-    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "withdrawn": True}
+    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "reason": "withdrawn"}
     assert not [f for f in frames if f["type"] in ("ai_transcript_chunk", "ai_audio_chunk")]
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
     assert text_of(frames) == "A team of six."
@@ -480,7 +481,7 @@ async def test_a_short_answer_reopened_by_a_short_sentence_ends_after_the_usual_
     fake_openai.chat_replies = ["How did you bring them up to speed?", "How did you help the graduates?"]
     await stream(comm, np.concatenate([voice["brief"], silence(2.5), voice["brief_more"], silence(1.8)]))
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
-    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "withdrawn": True}
+    assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "reason": "withdrawn"}
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
     assert {"type": "speech_started", "overlapping": False, "continues_turn": 1} in frames
     assert [(f["turn"], f["text"]) for f in frames if f["type"] == "user_transcript" and f["final"]] == [(1, whole)]
@@ -502,7 +503,7 @@ async def test_a_reopened_answer_is_recognised_whole_by_the_streaming_local_engi
     fake_openai.chat_replies = ["Thanks.", "A team of six."]
     await stream(comm, np.concatenate([voice["long"], silence(2.4), voice["other"], silence(3.5)]), real_time=True)
     frames = await receive_until(comm, "ai_audio_end", timeout_s=30)
-    assert frames[-1]["withdrawn"] is True
+    assert frames[-1]["reason"] == "withdrawn"
     frames = await receive_until(comm, "ai_audio_end", timeout_s=30)
     assert frames[0] == {"type": "speech_started", "overlapping": False, "continues_turn": 1}
     final = next(f for f in frames if f["type"] == "user_transcript" and f["final"])

@@ -5,9 +5,11 @@ Providers know nothing of Django: they get plain dataclasses and return text or 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,23 @@ class ProviderError(Exception):
         self.retryable = retryable
 
 
+class StructuredOutputError(ProviderError):
+    """The model answered, but not with a JSON object. `content` is what it said, so the caller can
+    show the model its mistake and ask again."""
+
+    def __init__(self, stage: str, message: str, *, content: str) -> None:
+        super().__init__(stage, message, retryable=True)
+        self.content = content
+
+
+@dataclass(frozen=True, slots=True)
+class StructuredReply:
+    """A whole reply written to a JSON schema: the parsed object, and the model that wrote it."""
+
+    data: dict[str, Any]
+    model: str
+
+
 # The marker a language model puts at the very end of its reply when the interview is over.
 END_MARKER = "<<END>>"
 
@@ -105,6 +124,21 @@ class TranscriptionStream(Protocol):
 
 
 @runtime_checkable
+class PcmTranscriptionStream(TranscriptionStream, Protocol):
+    """A stream that also takes decoded audio (16 kHz mono float32): hands-free utterances are cut
+    from the continuous recording as PCM, so the engine is fed PCM, not the browser's bytes."""
+
+    async def feed_pcm(self, pcm: np.ndarray) -> str | None:
+        """Add decoded audio; returns a new partial transcript when there is one."""
+        ...
+
+    @property
+    def covered_s(self) -> float | None:
+        """Seconds of the audio the latest partial transcript covers (None: no partial yet)."""
+        ...
+
+
+@runtime_checkable
 class StreamingSpeechToText(SpeechToText, Protocol):
     def open_stream(self, *, language: str) -> TranscriptionStream: ...
 
@@ -113,7 +147,7 @@ class StreamingSpeechToText(SpeechToText, Protocol):
 class LanguageModel(Protocol):
     info: ProviderInfo
 
-    def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncIterator[str]:
+    def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncGenerator[str, None]:
         """The next interviewer message as text pieces, as they are generated.
 
         `messages` already holds the system prompt built from `context`; a provider that does not
@@ -126,8 +160,21 @@ class LanguageModel(Protocol):
 class TextToSpeech(Protocol):
     info: ProviderInfo
 
-    def stream(self, text: str, *, voice: Voice) -> AsyncIterator[bytes]:
+    def stream(self, text: str, *, voice: Voice) -> AsyncGenerator[bytes, None]:
         """Speech for `text` as MP3 bytes, yielded as soon as each piece exists."""
+        ...
+
+
+@runtime_checkable
+class StructuredLanguageModel(Protocol):
+    """A language model asked for one whole reply in the shape of a strict JSON schema (off the hot
+    path: the recruiter's evaluation, not the interview)."""
+
+    info: ProviderInfo
+
+    async def complete(self, messages: list[Message], *, schema: dict[str, Any], name: str) -> StructuredReply:
+        """The reply to `messages`, parsed. Raises ProviderError when the model cannot be reached or
+        refuses, StructuredOutputError when its reply is not a JSON object."""
         ...
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 import httpx
 from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 
+from interviews.languages import language_base
 from interviews.providers.base import ProviderError, ProviderInfo, Voice
 
 
@@ -29,17 +30,17 @@ class ElevenLabsTextToSpeech:
         self.model_id = model_id
         self.info = ProviderInfo(stage="tts", name="elevenlabs", detail=model_id)
 
-    async def stream(self, text: str, *, voice: Voice) -> AsyncIterator[bytes]:
+    async def stream(self, text: str, *, voice: Voice) -> AsyncGenerator[bytes, None]:
         try:
             async for chunk in self.client.text_to_speech.stream(
                 voice.voice_id or self.default_voice_id,
                 text=text,
                 model_id=self.model_id,
                 output_format="mp3_44100_64",
-                language_code=voice.language.split("-")[0],
+                language_code=language_base(voice.language),
                 # The SDK re-chunks the body into 1024-byte pieces by default, which holds back the
                 # first audio until a full KB arrived; None forwards bytes as soon as they arrive.
-                request_options={"chunk_size": None, "max_retries": 0},  # type: ignore[typeddict-item]
+                request_options={"chunk_size": None, "max_retries": 0},
             ):
                 if chunk:
                     yield chunk

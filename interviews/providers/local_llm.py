@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import random
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 
+from interviews.languages import language_base
 from interviews.providers.base import END_MARKER, InterviewContext, Message, PlannedQuestion, ProviderInfo
 
 # An answer shorter than this (English words / Korean eojeol) earns a "could you say more?".
@@ -184,7 +185,7 @@ def _normalise(text: str) -> str:
 
 
 def _language(context: InterviewContext) -> str:
-    primary = (context.language or "en").split("-")[0].lower()
+    primary = language_base(context.language)
     return primary if primary in _TEMPLATES else "en"
 
 
@@ -303,7 +304,7 @@ class LocalInterviewer:
         self.seed = seed
         self.token_delay_s = token_delay_s
 
-    async def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncIterator[str]:
+    async def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncGenerator[str, None]:
         text = self.reply(messages, context=context)
         ended = text.endswith(END_MARKER)
         body = text.removesuffix(END_MARKER)

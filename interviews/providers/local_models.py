@@ -24,6 +24,8 @@ def _package_data_dir(package: str) -> Path:
         module = import_module(package)
     except ImportError as exc:
         raise ModelNotInstalledError(f"{package} is not installed (pip install -r requirements.txt)") from exc
+    if module.__file__ is None:
+        raise ModelNotInstalledError(f"{package} is installed without files")
     return Path(module.__file__).parent / "data"
 
 

@@ -17,6 +17,7 @@ from typing import TypeVar
 import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, AudioDecodeError, IncrementalDecoder, decode_to_pcm
+from interviews.languages import language_base
 from interviews.providers import local_models
 from interviews.providers.base import ProviderError, ProviderInfo
 
@@ -61,15 +62,11 @@ def _rms_frames(pcm: np.ndarray, frame: int = RECOGNITION_RATE // 50) -> np.ndar
     usable = len(pcm) - len(pcm) % frame
     if usable <= 0:
         return np.sqrt(np.mean(np.square(pcm), keepdims=True)) if len(pcm) else np.zeros(1, dtype=np.float32)
-    return np.sqrt(np.mean(np.square(pcm[:usable].reshape(-1, frame)), axis=1))
+    return np.asarray(np.sqrt(np.mean(np.square(pcm[:usable].reshape(-1, frame)), axis=1)))
 
 
 def is_silent(pcm: np.ndarray, *, threshold: float = SILENCE_RMS) -> bool:
     return len(pcm) == 0 or float(_rms_frames(pcm).max()) < threshold
-
-
-def _primary_language(language: str) -> str:
-    return (language or "en").split("-")[0].split("_")[0].lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +138,7 @@ class LocalSpeechToText:
 
     def transcribe_pcm(self, pcm: np.ndarray, *, language: str) -> str:
         """Blocking: 16 kHz mono float32 -> text. For worker threads, benchmarks and tests."""
-        return _join([segment.text for segment in self._segments(pcm, _primary_language(language))])
+        return _join([segment.text for segment in self._segments(pcm, language_base(language))])
 
     # -- async entry points ----------------------------------------------------------------------
 
@@ -173,7 +170,7 @@ class LocalSpeechToText:
         return text
 
     def open_stream(self, *, language: str) -> LocalTranscriptionStream:
-        return LocalTranscriptionStream(self, language=_primary_language(language))
+        return LocalTranscriptionStream(self, language=language_base(language))
 
     async def warm(self) -> None:
         """Join/load both models and run one tiny inference on each."""

@@ -9,13 +9,14 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
 
 from interviews.audio import AudioDecodeError, Mp3Encoder, decode_to_pcm, resample_pcm
+from interviews.languages import language_base
 from interviews.providers import local_models
 from interviews.providers.base import ProviderError, ProviderInfo, Voice
 
@@ -55,10 +56,6 @@ def split_sentences(text: str) -> list[str]:
     """Text -> sentences (or lines), each worth synthesising on its own."""
     pieces = [piece.strip() for piece in _SENTENCE_END.split(text)]
     return [piece for piece in pieces if piece and re.search(r"\w", piece)]
-
-
-def _primary_language(language: str) -> str:
-    return (language or "en").split("-")[0].split("_")[0].lower()
 
 
 class LocalTextToSpeech:
@@ -123,8 +120,8 @@ class LocalTextToSpeech:
 
     # -- TextToSpeech ------------------------------------------------------------------------------
 
-    async def stream(self, text: str, *, voice: Voice) -> AsyncIterator[bytes]:
-        language = _primary_language(voice.language)
+    async def stream(self, text: str, *, voice: Voice) -> AsyncGenerator[bytes, None]:
+        language = language_base(voice.language)
         encoder = Mp3Encoder(rate=OUTPUT_RATE)
         pause = np.zeros(int(SENTENCE_PAUSE_S * OUTPUT_RATE), dtype=np.float32)
         started = time.perf_counter()

@@ -1,13 +1,26 @@
-"""OpenAI transcription and streamed chat through the official async SDK (any compatible server works)."""
+"""OpenAI transcription, streamed chat and structured (JSON schema) chat through the official async
+SDK (any compatible server works)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncGenerator
+from typing import Any, cast
 
-import httpx
+import httpx2  # the OpenAI SDK's HTTP client (a maintained fork of httpx)
 import openai
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 
-from interviews.providers.base import InterviewContext, Message, ProviderError, ProviderInfo
+from interviews.languages import language_base
+from interviews.providers.base import (
+    InterviewContext,
+    Message,
+    ProviderError,
+    ProviderInfo,
+    StructuredOutputError,
+    StructuredReply,
+)
 
 
 def _provider_error(stage: str, exc: Exception) -> ProviderError:
@@ -23,6 +36,11 @@ def _provider_error(stage: str, exc: Exception) -> ProviderError:
     return ProviderError(stage, f"OpenAI failed: {type(exc).__name__}.")
 
 
+def _chat_messages(messages: list[Message]) -> list[ChatCompletionMessageParam]:
+    # Our roles are the API's own ("system", "user", "assistant"); the SDK types one dict per role.
+    return [cast(ChatCompletionMessageParam, {"role": m.role, "content": m.content}) for m in messages]
+
+
 def make_client(
     *, api_key: str, base_url: str | None, timeout_s: float, connect_timeout_s: float
 ) -> openai.AsyncOpenAI:
@@ -30,7 +48,7 @@ def make_client(
     return openai.AsyncOpenAI(
         api_key=api_key,
         base_url=base_url,
-        timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+        timeout=openai.Timeout(timeout_s, connect=connect_timeout_s),
         max_retries=0,
     )
 
@@ -48,7 +66,7 @@ class OpenAISpeechToText:
             result = await self.client.audio.transcriptions.create(
                 model=self.model,
                 file=(f"answer.{extension}", audio, mime),
-                language=language.split("-")[0],
+                language=language_base(language),
             )
         except openai.OpenAIError as exc:
             raise _provider_error("stt", exc) from exc
@@ -61,11 +79,11 @@ class OpenAIChat:
         self.model = model
         self.info = ProviderInfo(stage="llm", name="openai", detail=model)
 
-    async def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncIterator[str]:
+    async def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncGenerator[str, None]:
         try:
             response = await self.client.chat.completions.create(
                 model=self.model,
-                messages=[{"role": m.role, "content": m.content} for m in messages],
+                messages=_chat_messages(messages),
                 stream=True,
             )
         except openai.OpenAIError as exc:
@@ -76,5 +94,41 @@ class OpenAIChat:
                 async for chunk in response:
                     if chunk.choices and chunk.choices[0].delta.content:
                         yield chunk.choices[0].delta.content
-            except (openai.OpenAIError, httpx.HTTPError) as exc:
+            except (openai.OpenAIError, httpx2.HTTPError) as exc:
                 raise _provider_error("llm", exc) from exc
+
+
+class OpenAIStructuredChat:
+    """Chat completions held to a strict JSON schema (structured outputs): one whole reply, parsed."""
+
+    def __init__(self, *, client: openai.AsyncOpenAI, model: str) -> None:
+        self.client = client
+        self.model = model
+        self.info = ProviderInfo(stage="llm", name="openai", detail=model)
+
+    async def complete(self, messages: list[Message], *, schema: dict[str, Any], name: str) -> StructuredReply:
+        response_format: ResponseFormatJSONSchema = {
+            "type": "json_schema",
+            "json_schema": {"name": name, "strict": True, "schema": schema},
+        }
+        try:
+            response = await self.client.chat.completions.create(
+                model=self.model, messages=_chat_messages(messages), response_format=response_format
+            )
+        except openai.OpenAIError as exc:
+            raise _provider_error("llm", exc) from exc
+        message = response.choices[0].message if response.choices else None
+        if message is not None and message.refusal:
+            # Asking again gets the same refusal: not worth a retry.
+            raise ProviderError("llm", f"the model refused: {message.refusal}", retryable=False)
+        content = (message.content if message is not None else None) or ""
+        if not content:
+            raise StructuredOutputError("llm", "the reply was empty", content="")
+        try:
+            data = json.loads(content)
+        except ValueError as exc:
+            raise StructuredOutputError("llm", f"the reply was not JSON: {exc}", content=content) from exc
+        if not isinstance(data, dict):
+            raise StructuredOutputError("llm", "the reply was not a JSON object", content=content)
+        # The model that answered, which may name a dated snapshot of the one asked for.
+        return StructuredReply(data=data, model=response.model or self.model)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-
-from django.conf import settings
 
 from interviews.providers.base import (
     InterviewContext,
@@ -19,12 +19,22 @@ from interviews.providers.base import (
     ProviderInfo,
     SpeechToText,
     StreamingSpeechToText,
+    StructuredLanguageModel,
     TextToSpeech,
     TranscriptionStream,
     Voice,
 )
+from interviews.retry import backoff_delay_s, retry_with_backoff
 
 logger = logging.getLogger(__name__)
+
+
+def _transient(exc: Exception) -> bool:
+    return isinstance(exc, ProviderError) and exc.retryable
+
+
+def _log_failure(stage: str, provider_name: str, exc: Exception, _attempt: int = 0) -> None:
+    logger.warning("%s failed: %s", stage, exc, extra={"provider": provider_name})
 
 
 class SpeechToTextChain:
@@ -48,16 +58,18 @@ class SpeechToTextChain:
     async def transcribe(self, audio: bytes, *, language: str, mime: str = "audio/webm") -> str:
         last_error: ProviderError | None = None
         for provider in self.providers:
-            for attempt in range(self.retries + 1):
-                try:
-                    return await provider.transcribe(audio, language=language, mime=mime)
-                except ProviderError as exc:
-                    last_error = exc
-                    logger.warning("stt failed: %s", exc.message, extra={"provider": provider.info.name})
-                    if not exc.retryable:
-                        break
-                    if attempt < self.retries:
-                        await asyncio.sleep(self.backoff_s * (2**attempt))
+            log_failure = functools.partial(_log_failure, "stt", provider.info.name)
+            try:
+                return await retry_with_backoff(
+                    functools.partial(provider.transcribe, audio, language=language, mime=mime),
+                    attempts=self.retries + 1,
+                    base_s=self.backoff_s,
+                    retry_if=_transient,
+                    on_retry=log_failure,
+                )
+            except ProviderError as exc:
+                log_failure(exc)
+                last_error = exc
         assert last_error is not None
         raise last_error
 
@@ -73,7 +85,7 @@ class _StreamChain:
         self.backoff_s = backoff_s
         self.info = ProviderInfo(stage=self.stage, name=",".join(p.info.name for p in providers))
 
-    async def _stream(self, open_stream: Callable[[Any], AsyncIterator[Any]]) -> AsyncIterator[Any]:
+    async def _stream(self, open_stream: Callable[[Any], AsyncIterator[Any]]) -> AsyncGenerator[Any, None]:
         last_error: ProviderError | None = None
         for provider in self.providers:
             for attempt in range(self.retries + 1):
@@ -84,14 +96,14 @@ class _StreamChain:
                         yield piece
                     return
                 except ProviderError as exc:
-                    logger.warning("%s failed: %s", self.stage, exc.message, extra={"provider": provider.info.name})
+                    _log_failure(self.stage, provider.info.name, exc)
                     if started:
                         raise  # part of it was already played: a retry would repeat it
                     last_error = exc
                     if not exc.retryable:
                         break
                     if attempt < self.retries:
-                        await asyncio.sleep(self.backoff_s * (2**attempt))
+                        await asyncio.sleep(backoff_delay_s(attempt, base_s=self.backoff_s))
         assert last_error is not None
         raise last_error
 
@@ -99,14 +111,14 @@ class _StreamChain:
 class LanguageModelChain(_StreamChain):
     stage = "llm"
 
-    def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncIterator[str]:
+    def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncGenerator[str, None]:
         return self._stream(lambda provider: provider.stream(messages, context=context))
 
 
 class TextToSpeechChain(_StreamChain):
     stage = "tts"
 
-    def stream(self, text: str, *, voice: Voice) -> AsyncIterator[bytes]:
+    def stream(self, text: str, *, voice: Voice) -> AsyncGenerator[bytes, None]:
         return self._stream(lambda provider: provider.stream(text, voice=voice))
 
 
@@ -126,83 +138,124 @@ class Providers:
                 await warm()
 
 
-def _openai_client() -> Any:
+@dataclass(frozen=True)
+class ProviderSettings:
+    """Everything the registry needs to build providers: read from Django settings by
+    interviews.provider_settings, so this package never imports Django."""
+
+    stt: tuple[str, ...] = ("local",)
+    llm: tuple[str, ...] = ("local",)
+    tts: tuple[str, ...] = ("local",)
+    openai_api_key: str = ""
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-5.4-mini"
+    openai_stt_model: str = "gpt-transcribe"
+    elevenlabs_api_key: str = ""
+    elevenlabs_base_url: str | None = None
+    elevenlabs_voice_id: str = ""
+    elevenlabs_model_id: str = ""
+    timeout_s: float = 30.0
+    connect_timeout_s: float = 5.0
+    models_dir: Path = Path("var/models")
+
+
+def openai_client(config: ProviderSettings) -> Any:
+    """An AsyncOpenAI client for these settings (shared by every stage that uses OpenAI)."""
     from interviews.providers.openai import make_client
 
     return make_client(
-        api_key=settings.OPENAI_API_KEY,
-        base_url=settings.OPENAI_BASE_URL,
-        timeout_s=settings.PROVIDER_TIMEOUT_S,
-        connect_timeout_s=settings.PROVIDER_CONNECT_TIMEOUT_S,
+        api_key=config.openai_api_key,
+        base_url=config.openai_base_url,
+        timeout_s=config.timeout_s,
+        connect_timeout_s=config.connect_timeout_s,
     )
 
 
-def _build_stt(name: str) -> SpeechToText:
+def _build_stt(name: str, config: ProviderSettings) -> SpeechToText:
     if name == "openai":
         from interviews.providers.openai import OpenAISpeechToText
 
-        return OpenAISpeechToText(client=_openai_client(), model=settings.OPENAI_STT_MODEL)
+        return OpenAISpeechToText(client=openai_client(config), model=config.openai_stt_model)
     from interviews.providers.local_stt import LocalSpeechToText
 
-    return LocalSpeechToText(cache_dir=settings.DATA_DIR / "models")
+    return LocalSpeechToText(cache_dir=config.models_dir)
 
 
-def _build_llm(name: str) -> LanguageModel:
+def _build_llm(name: str, config: ProviderSettings) -> LanguageModel:
     if name == "openai":
         from interviews.providers.openai import OpenAIChat
 
-        return OpenAIChat(client=_openai_client(), model=settings.OPENAI_MODEL)
+        return OpenAIChat(client=openai_client(config), model=config.openai_model)
     from interviews.providers.local_llm import LocalInterviewer
 
     return LocalInterviewer()
 
 
-def _build_tts(name: str) -> TextToSpeech:
+def _build_tts(name: str, config: ProviderSettings) -> TextToSpeech:
     if name == "elevenlabs":
         from interviews.providers.elevenlabs import ElevenLabsTextToSpeech
 
         return ElevenLabsTextToSpeech(
-            api_key=settings.ELEVENLABS_API_KEY,
-            base_url=settings.ELEVENLABS_BASE_URL,
-            voice_id=settings.ELEVENLABS_VOICE_ID,
-            model_id=settings.ELEVENLABS_MODEL_ID,
-            timeout_s=settings.PROVIDER_TIMEOUT_S,
-            connect_timeout_s=settings.PROVIDER_CONNECT_TIMEOUT_S,
+            api_key=config.elevenlabs_api_key,
+            base_url=config.elevenlabs_base_url,
+            voice_id=config.elevenlabs_voice_id,
+            model_id=config.elevenlabs_model_id,
+            timeout_s=config.timeout_s,
+            connect_timeout_s=config.connect_timeout_s,
         )
     from interviews.providers.local_tts import LocalTextToSpeech
 
     return LocalTextToSpeech()
 
 
-def build_providers() -> Providers:
-    chosen = settings.INTERVIEW_PROVIDERS
+def has_structured_model(config: ProviderSettings) -> bool:
+    """Whether the configured interviewer has a structured-output (JSON schema) counterpart: the
+    cloud model does; the local interviewer is no language model at all."""
+    return bool(config.llm) and config.llm[0] == "openai"
+
+
+def build_structured_model(config: ProviderSettings) -> StructuredLanguageModel:
+    """The structured-output model that goes with the configured interviewer (same server, same model)."""
+    if not has_structured_model(config):
+        raise ValueError(f"LLM provider {config.llm[0] if config.llm else None!r} has no structured output")
+    from interviews.providers.openai import OpenAIStructuredChat
+
+    return OpenAIStructuredChat(client=openai_client(config), model=config.openai_model)
+
+
+def build_providers(config: ProviderSettings) -> Providers:
     return Providers(
-        stt=SpeechToTextChain([_build_stt(name) for name in chosen["stt"]]),
-        llm=LanguageModelChain([_build_llm(name) for name in chosen["llm"]]),
+        stt=SpeechToTextChain([_build_stt(name, config) for name in config.stt]),
+        llm=LanguageModelChain([_build_llm(name, config) for name in config.llm]),
         # Speech is retried once before any byte was sent. The language model is not retried: a
         # second wait for a first token is worse for the candidate than the spoken apology that
         # follows a failure; it falls back to the next configured provider instead.
-        tts=TextToSpeechChain([_build_tts(name) for name in chosen["tts"]], retries=1),
+        tts=TextToSpeechChain([_build_tts(name, config) for name in config.tts], retries=1),
     )
 
 
-# Per event loop (HTTP clients bind to one), then per provider settings (tests change them).
-_cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], Providers]] = (
+# Per event loop (HTTP clients bind to one), then per settings (tests change them).
+_cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ProviderSettings, Providers]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def get_providers() -> Providers:
-    """The providers for the current settings, built once per event loop."""
-    key = (
-        repr(settings.INTERVIEW_PROVIDERS),
-        settings.OPENAI_BASE_URL,
-        settings.ELEVENLABS_BASE_URL,
-        settings.OPENAI_API_KEY,
-        settings.ELEVENLABS_API_KEY,
-        settings.PROVIDER_TIMEOUT_S,
-    )
+def get_providers(config: ProviderSettings) -> Providers:
+    """The providers for `config`, built once per event loop."""
     per_loop = _cache.setdefault(asyncio.get_running_loop(), {})
-    if key not in per_loop:
-        per_loop[key] = build_providers()
-    return per_loop[key]
+    if config not in per_loop:
+        per_loop[config] = build_providers(config)
+    return per_loop[config]
+
+
+_structured_cache: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[ProviderSettings, StructuredLanguageModel]
+] = weakref.WeakKeyDictionary()
+
+
+def get_structured_model(config: ProviderSettings) -> StructuredLanguageModel:
+    """The structured-output model for `config`, built once per event loop (as get_providers)."""
+    per_loop = _structured_cache.setdefault(asyncio.get_running_loop(), {})
+    if config not in per_loop:
+        per_loop[config] = build_structured_model(config)
+    return per_loop[config]

@@ -1,10 +1,53 @@
 // The interview socket client: the seed's StreamingInterviewClient API (connect, startRecording,
 // stopRecording, endInterview, on) plus resume-on-reconnect, push-to-talk `audio_end`, the
 // hands-free continuous stream (startStreaming / pause / resume), interruptions and connection /
-// activity states. It knows nothing of the page: the page listens to its events.
+// activity states. It knows nothing of the page: the page listens to its events (ClientEvent).
+// Every type, reason and code on the wire comes from protocol.js.
+import { Emitter } from "./events.js";
+import { AudioEndReason, ClientMessage, CloseCode, HistoryRole, Mode, ServerFrame, Speaker } from "./protocol.js";
 
-/** Close codes after which reconnecting cannot help (see interviews/protocol.py CloseCode). */
-export const FATAL_CLOSE_CODES = new Set([4001, 4003, 4008, 4404, 4409, 4410, 4412]);
+export { Mode };
+
+/**
+ * Close codes after which reconnecting cannot help. The others reconnect with backoff: 1011 (a
+ * server fault while starting: the interview resumes), 4503 (server busy: retry later), and any
+ * drop of the network. 1000 comes after `interview_ended`, which has already ended the client.
+ */
+export const FATAL_CLOSE_CODES = new Set([
+  CloseCode.REPLACED,
+  CloseCode.PROTOCOL_ABUSE,
+  CloseCode.FORBIDDEN,
+  CloseCode.NOT_FOUND,
+  CloseCode.FINISHED,
+  CloseCode.GONE,
+  CloseCode.NEEDS_CONSENT,
+]);
+
+/** What the client tells the page (`client.on(ClientEvent.X, handler)`). */
+export const ClientEvent = Object.freeze({
+  CONNECTION: "connection", // {state, code?, reason?, fatal?, attempt?, delayMs?}
+  ACTIVITY: "activity", // {state}: what the interviewer is doing (Activity)
+  RECORDING: "recording", // {recording, paused?, aborted?}
+  CONNECTED: "connected", // the session_state frame, with `resumed`
+  // One event per server frame, named as the frame (the seed's page listened to these names).
+  SESSION_STATE: ServerFrame.SESSION_STATE, // the frame, with `resumed`
+  USER_TRANSCRIPT: ServerFrame.USER_TRANSCRIPT,
+  AI_TRANSCRIPT: "ai_transcript", // an ai_transcript_chunk frame (the seed's event name), of a turn not dropped
+  AI_AUDIO_CHUNK: ServerFrame.AI_AUDIO_CHUNK, // of a turn not dropped (markFlushed)
+  AI_AUDIO_END: ServerFrame.AI_AUDIO_END, // the frame, `reason` always set (AudioEndReason)
+  SPEECH_STARTED: ServerFrame.SPEECH_STARTED, // {overlapping, hold, continuesTurn}
+  SPEECH_ENDED: ServerFrame.SPEECH_ENDED, // {ignored, reason}
+  INTERVIEW_ENDED: ServerFrame.INTERVIEW_ENDED,
+  ERROR: "error", // {code, message, fatal}: an error frame, or one of the client's own (ClientError)
+  MESSAGE: "message", // a frame of a type this page does not know
+});
+
+/** Error codes of the client's own; the server's are ErrorCode in protocol.js. */
+export const ClientError = Object.freeze({
+  UNREADABLE: "bad_frame", // the server sent something that is not JSON
+  RECONNECT_FAILED: "reconnect_failed", // gave up reconnecting
+  UNKNOWN: "error", // an error frame without a code
+});
 
 export const Connection = Object.freeze({
   IDLE: "idle",
@@ -19,11 +62,6 @@ export const Connection = Object.freeze({
 // the same pace (STREAM_TIMESLICE_S in interviews/turn_taking.py). At 50 ms Chromium sends the
 // header's first byte as a chunk of its own; the server joins it to the next.
 const HANDS_FREE_TIMESLICE_MS = 50;
-
-export const Mode = Object.freeze({
-  PUSH_TO_TALK: "push_to_talk",
-  HANDS_FREE: "hands_free",
-});
 
 /** What the interviewer is doing (the candidate's own speech is tracked by the page). */
 export const Activity = Object.freeze({
@@ -45,7 +83,7 @@ export class StreamingInterviewClient {
    * @param {string} options.token      the invite token
    * @param {string} [options.url]      full WebSocket URL (default: derived from the token and page)
    * @param {number} [options.timesliceMs=250]  MediaRecorder chunk length (push-to-talk; hands-free
-   *   streams 100 ms chunks so the server hears the candidate start talking sooner)
+   *   streams HANDS_FREE_TIMESLICE_MS chunks so the server hears the candidate start talking sooner)
    * @param {number} [options.backoffBaseMs=500], [options.backoffMaxMs=10000], [options.maxReconnectAttempts=12]
    * @param {boolean} [options.binaryAudio=true]  raw binary frames (else base64 `audio_chunk`)
    */
@@ -73,7 +111,7 @@ export class StreamingInterviewClient {
     this.flushedTurns = new Set();
     // Turns the server finished streaming (a plain ai_audio_end arrived).
     this.streamedTurns = new Set();
-    this._handlers = new Map();
+    this._events = new Emitter("interview client");
     this._reconnectTimer = null;
     this._closingOnPurpose = false;
     this._fatal = false;
@@ -86,26 +124,19 @@ export class StreamingInterviewClient {
 
   // --- events --------------------------------------------------------------------------------
 
+  /** Listen to a ClientEvent; returns a function that stops listening. */
   on(event, handler) {
-    if (!this._handlers.has(event)) this._handlers.set(event, new Set());
-    this._handlers.get(event).add(handler);
-    return () => this._handlers.get(event).delete(handler);
+    return this._events.on(event, handler);
   }
 
   _emit(event, payload) {
-    for (const handler of this._handlers.get(event) || []) {
-      try {
-        handler(payload);
-      } catch (error) {
-        console.error(`interview client: "${event}" handler failed`, error);
-      }
-    }
+    this._events.emit(event, payload);
   }
 
   _setConnection(state, detail = {}) {
     if (this.connectionState === state) return;
     this.connectionState = state;
-    this._emit("connection", { state, ...detail });
+    this._emit(ClientEvent.CONNECTION, { state, ...detail });
   }
 
   /** Set the interviewer's activity; the page also calls this when playback of a turn ends. */
@@ -117,7 +148,7 @@ export class StreamingInterviewClient {
     }
     if (this.activity === state) return;
     this.activity = state;
-    this._emit("activity", { state });
+    this._emit(ClientEvent.ACTIVITY, { state });
   }
 
   // --- connection ----------------------------------------------------------------------------
@@ -148,72 +179,66 @@ export class StreamingInterviewClient {
     });
   }
 
+  /** One frame from the server. Every ServerFrame type has its case here (tests/test_client_contract.py). */
   _onMessage(event) {
     if (typeof event.data !== "string") return; // the server sends JSON text frames only
     let message;
     try {
       message = JSON.parse(event.data);
     } catch {
-      this._emit("error", { code: "bad_frame", message: "The server sent an unreadable message.", fatal: false });
+      this._emit(ClientEvent.ERROR, {
+        code: ClientError.UNREADABLE,
+        message: "The server sent an unreadable message.",
+        fatal: false,
+      });
       return;
     }
     switch (message.type) {
-      case "session_state":
+      case ServerFrame.SESSION_STATE:
         this._onSessionState(message);
         break;
-      case "user_transcript":
-        this._emit("user_transcript", message);
+      case ServerFrame.USER_TRANSCRIPT:
+        this._emit(ClientEvent.USER_TRANSCRIPT, message);
         if (message.final) this.setActivity(Activity.THINKING);
         break;
-      case "ai_transcript_chunk":
+      case ServerFrame.AI_TRANSCRIPT_CHUNK:
         if (this.flushedTurns.has(message.turn)) break;
         this._startAiTurn(message.turn);
-        this._emit("ai_transcript", message);
+        this._emit(ClientEvent.AI_TRANSCRIPT, message);
         break;
-      case "ai_audio_chunk":
+      case ServerFrame.AI_AUDIO_CHUNK:
         if (this.flushedTurns.has(message.turn)) break;
         this._startAiTurn(message.turn);
-        this._emit("ai_audio_chunk", message);
+        this._emit(ClientEvent.AI_AUDIO_CHUNK, message);
         break;
-      case "ai_audio_end":
-        if (message.withdrawn) {
-          // Never heard (the candidate went on with the answer): the next reply reuses the number.
-          this.streamedTurns.delete(message.turn);
-          if (this.currentAiTurn === message.turn) this.currentAiTurn = null;
-        } else if (message.interrupted) {
-          // The server stopped this turn (the candidate barged in, or asked to interrupt).
-          const turn = message.turn ?? this.currentAiTurn;
-          if (turn !== null && turn !== undefined) this.flushedTurns.add(turn);
-        } else {
-          this.streamedTurns.add(message.turn);
-        }
-        this._emit("ai_audio_end", message);
+      case ServerFrame.AI_AUDIO_END:
+        this._onAudioEnd(message);
         break;
-      case "speech_started":
+      case ServerFrame.SPEECH_STARTED:
         // Hands-free: the server heard the candidate's voice (overlapping: over the interviewer;
         // hold: pause the interviewer now; continues_turn: the candidate went on with that answer).
         if (message.continues_turn !== undefined && message.continues_turn !== null) this.setActivity(Activity.LISTENING);
-        this._emit("speech_started", {
+        this._emit(ClientEvent.SPEECH_STARTED, {
           overlapping: Boolean(message.overlapping),
           hold: Boolean(message.hold),
           continuesTurn: message.continues_turn ?? null,
         });
         break;
-      case "speech_ended":
+      case ServerFrame.SPEECH_ENDED:
         if (!message.ignored) this.setActivity(Activity.THINKING);
-        this._emit("speech_ended", { ignored: Boolean(message.ignored), reason: message.reason || "" });
+        this._emit(ClientEvent.SPEECH_ENDED, { ignored: Boolean(message.ignored), reason: message.reason || "" });
         break;
-      case "interview_ended":
+      case ServerFrame.INTERVIEW_ENDED:
         this.ended = true;
-        this._emit("interview_ended", message);
+        this._emit(ClientEvent.INTERVIEW_ENDED, message);
         this._shutdown();
         break;
-      case "error":
+      case ServerFrame.ERROR:
         this._onError(message);
         break;
       default:
         // Unknown additions to the protocol are ignored so old pages keep working.
-        this._emit("message", message);
+        this._emit(ClientEvent.MESSAGE, message);
     }
   }
 
@@ -223,17 +248,39 @@ export class StreamingInterviewClient {
     this.reconnectAttempts = 0;
     const resumed = this.sessionCount > 1;
     this._setConnection(Connection.LIVE);
-    this._emit("session_state", { ...message, resumed });
-    this._emit("connected", { ...message, resumed });
+    this._emit(ClientEvent.SESSION_STATE, { ...message, resumed });
+    this._emit(ClientEvent.CONNECTED, { ...message, resumed });
     const history = Array.isArray(message.history) ? message.history : [];
     const last = history[history.length - 1];
-    const lastIsAnswer = last && (last.speaker === "candidate" || last.role === "user");
+    const lastIsAnswer = last && (last.speaker === Speaker.CANDIDATE || last.role === HistoryRole.USER);
     if ((history.length === 0 && !resumed) || lastIsAnswer) {
       // The server speaks next: the greeting of a fresh interview, or the reply to a stored answer.
       this.setActivity(Activity.THINKING);
     } else if (this.activity !== Activity.SPEAKING) {
       this.setActivity(Activity.LISTENING);
     }
+  }
+
+  _onAudioEnd(message) {
+    // A server older than `reason` sent none for a turn said to its end; an unknown one is read so too.
+    const known = Object.values(AudioEndReason).includes(message.reason);
+    const reason = known ? message.reason : AudioEndReason.COMPLETE;
+    switch (reason) {
+      case AudioEndReason.WITHDRAWN:
+        // Never heard (the candidate went on with the answer): the next reply reuses the number.
+        this.streamedTurns.delete(message.turn);
+        if (this.currentAiTurn === message.turn) this.currentAiTurn = null;
+        break;
+      case AudioEndReason.INTERRUPTED: {
+        // The server stopped this turn (the candidate barged in, or asked to interrupt).
+        const turn = message.turn ?? this.currentAiTurn;
+        if (turn !== null && turn !== undefined) this.flushedTurns.add(turn);
+        break;
+      }
+      default:
+        this.streamedTurns.add(message.turn);
+    }
+    this._emit(ClientEvent.AI_AUDIO_END, { ...message, reason });
   }
 
   _startAiTurn(turn) {
@@ -245,14 +292,14 @@ export class StreamingInterviewClient {
 
   _onError(message) {
     const error = {
-      code: message.code || "error",
+      code: message.code || ClientError.UNKNOWN,
       message: message.message || "Something went wrong.",
       fatal: Boolean(message.fatal),
     };
     if (error.fatal) this._fatal = true;
     // A failed turn hands the floor back to the candidate.
     if (!error.fatal && this.activity === Activity.THINKING) this.setActivity(Activity.LISTENING);
-    this._emit("error", error);
+    this._emit(ClientEvent.ERROR, error);
   }
 
   _onClose(socket, event) {
@@ -269,8 +316,8 @@ export class StreamingInterviewClient {
 
   _scheduleReconnect(event) {
     if (this.reconnectAttempts >= this.maxReconnectAttempts) {
-      this._shutdown({ code: event.code, reason: "reconnect_failed", fatal: true });
-      this._emit("error", { code: "reconnect_failed", message: "Could not reconnect.", fatal: true });
+      this._shutdown({ code: event.code, reason: ClientError.RECONNECT_FAILED, fatal: true });
+      this._emit(ClientEvent.ERROR, { code: ClientError.RECONNECT_FAILED, message: "Could not reconnect.", fatal: true });
       return;
     }
     // Exponential backoff with jitter: 0.5 s, 1 s, 2 s, ... up to backoffMaxMs.
@@ -300,7 +347,7 @@ export class StreamingInterviewClient {
   /** Close the socket without reconnecting (page unload). */
   close() {
     this._closingOnPurpose = true;
-    if (this.socket) this.socket.close(1000, "client closed");
+    if (this.socket) this.socket.close(CloseCode.NORMAL, "client closed");
   }
 
   get isOpen() {
@@ -333,7 +380,7 @@ export class StreamingInterviewClient {
       recorder.addEventListener("stop", () => resolve(sendChain), { once: true });
     });
     recorder.start(this.mode === Mode.HANDS_FREE ? HANDS_FREE_TIMESLICE_MS : this.timesliceMs);
-    this._emit("recording", { recording: true });
+    this._emit(ClientEvent.RECORDING, { recording: true });
   }
 
   async _sendAudio(blob) {
@@ -341,7 +388,7 @@ export class StreamingInterviewClient {
     if (this.binaryAudio) {
       this._send(bytes);
     } else {
-      this._send({ type: "audio_chunk", data: bytesToBase64(new Uint8Array(bytes)) });
+      this._send({ type: ClientMessage.AUDIO_CHUNK, data: bytesToBase64(new Uint8Array(bytes)) });
     }
   }
 
@@ -360,13 +407,13 @@ export class StreamingInterviewClient {
   pauseRecording() {
     this.paused = true;
     if (this.recorder && this.recorder.state === "recording") this.recorder.pause();
-    this._emit("recording", { recording: this.recording, paused: true });
+    this._emit(ClientEvent.RECORDING, { recording: this.recording, paused: true });
   }
 
   resumeRecording() {
     this.paused = false;
     if (this.recorder && this.recorder.state === "paused") this.recorder.resume();
-    this._emit("recording", { recording: this.recording, paused: false });
+    this._emit(ClientEvent.RECORDING, { recording: this.recording, paused: false });
   }
 
   /** Hands-free: stop the continuous recording (no `audio_end`: the server does its own endpointing). */
@@ -383,8 +430,8 @@ export class StreamingInterviewClient {
     if (recorder.state !== "inactive") recorder.stop();
     await this._recorderDone;
     this.recorder = null;
-    this._emit("recording", { recording: false });
-    if (this._send({ type: "audio_end" })) this.setActivity(Activity.THINKING);
+    this._emit(ClientEvent.RECORDING, { recording: false });
+    if (this._send({ type: ClientMessage.AUDIO_END })) this.setActivity(Activity.THINKING);
   }
 
   _abortRecording() {
@@ -392,12 +439,12 @@ export class StreamingInterviewClient {
     this.recording = false;
     this.recorder = null;
     if (recorder && recorder.state !== "inactive") recorder.stop();
-    this._emit("recording", { recording: false, aborted: true });
+    this._emit(ClientEvent.RECORDING, { recording: false, aborted: true });
   }
 
   /** The candidate stops the interviewer; the page flushes the turn's audio (see markFlushed). */
   interrupt() {
-    return this._send({ type: "interrupt" });
+    return this._send({ type: ClientMessage.INTERRUPT });
   }
 
   /** The page dropped this turn's audio: ignore any frame of it still on the way. */
@@ -407,12 +454,12 @@ export class StreamingInterviewClient {
 
   /** Report when the browser actually started / finished playing a turn (for true latency). */
   reportPlayback(turn, event) {
-    return this._send({ type: "playback", turn, event });
+    return this._send({ type: ClientMessage.PLAYBACK, turn, event });
   }
 
   endInterview() {
     if (this.recording) this._abortRecording();
-    return this._send({ type: "end_interview" });
+    return this._send({ type: ClientMessage.END_INTERVIEW });
   }
 }
 

@@ -10,6 +10,7 @@
 // buffering what arrives; release() goes on from there; stop() also ends a hold.
 
 import { audioContext } from "./audio-tools.js";
+import { Emitter } from "./events.js";
 
 const MP3_MIME = "audio/mpeg";
 // A turn counts as played when the playhead is this close to its end (MP3 frame ~26 ms).
@@ -17,27 +18,6 @@ const END_SLACK_S = 0.05;
 
 export function mediaSourceSupportsMp3() {
   return Boolean(window.MediaSource) && window.MediaSource.isTypeSupported(MP3_MIME);
-}
-
-class Emitter {
-  constructor() {
-    this._handlers = new Map();
-  }
-
-  on(event, handler) {
-    if (!this._handlers.has(event)) this._handlers.set(event, new Set());
-    this._handlers.get(event).add(handler);
-  }
-
-  emit(event, payload) {
-    for (const handler of this._handlers.get(event) || []) {
-      try {
-        handler(payload);
-      } catch (error) {
-        console.error(`player: "${event}" handler failed`, error);
-      }
-    }
-  }
 }
 
 /** Per-turn bookkeeping: where the turn sits on the playback timeline, and what was reported. */
@@ -56,7 +36,7 @@ class TurnSpan {
 export class MediaSourcePlayer extends Emitter {
   /** @param {HTMLAudioElement} audio */
   constructor(audio) {
-    super();
+    super("player");
     this.kind = "mediasource";
     this.audio = audio;
     this.queue = []; // [{turn, bytes}]
@@ -316,7 +296,7 @@ export function splitCompleteFrames(bytes) {
 
 export class WebAudioPlayer extends Emitter {
   constructor(destination) {
-    super();
+    super("player");
     this.kind = "webaudio";
     this.ctx = audioContext();
     this.destination = destination || this.ctx.destination;

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.env import cloud_env
+from interviews.testing.fakes.openai_server import FakeOpenAI
+from interviews.testing.live import LiveServer, live_server
 from tests.browser.chromium import chromium_with_mic
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.env import cloud_env
-from tests.fakes.openai_server import FakeOpenAI
-from tests.live import LiveServer, live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
-from tests.live import LiveServer
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
+from interviews.testing.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

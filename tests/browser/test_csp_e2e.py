@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes.openai_server import FakeOpenAI
-from tests.live import LiveServer
+from interviews.testing.fakes.openai_server import FakeOpenAI
+from interviews.testing.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

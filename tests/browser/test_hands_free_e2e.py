@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from interviews.audio import RECOGNITION_RATE, decode_to_pcm, encode_mp3, pcm_to_wav, resample_pcm
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
+from interviews.testing.live import LiveServer
 from tests.browser.chromium import chromium_with_mic
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.openai_server import DEFAULT_TRANSCRIPT, FakeOpenAI
-from tests.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

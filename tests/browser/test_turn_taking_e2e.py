@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.openai_server import FakeOpenAI
+from interviews.testing.live import LiveServer
 from tests.browser.chromium import chromium_with_mic
 from tests.browser.test_hands_free_e2e import (
     QUESTION,
@@ -24,9 +27,6 @@ from tests.browser.test_hands_free_e2e import (
     state,
     write_mic,
 )
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.openai_server import FakeOpenAI
-from tests.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -237,7 +237,7 @@ def test_a_barge_in_holds_the_interviewer_at_once_and_then_flushes_it(
         stats = state(page, "window.__interview.stats")
         seen = frames(page)
         first_voice = next(f for f in seen if f["type"] == "speech_started")
-        cut = next(f for f in seen if f["type"] == "ai_audio_end" and f.get("interrupted"))
+        cut = next(f for f in seen if f["type"] == "ai_audio_end" and f.get("reason") == "interrupted")
         # The very first sound of the candidate's voice paused the interviewer, before the barge-in.
         assert first_voice["overlapping"] and first_voice["hold"], why
         assert first_voice["pausedAfter"], why
@@ -310,20 +310,22 @@ def test_an_answer_resumed_after_a_long_pause_is_one_answer_with_one_reply(
         # The order on the wire: the answer ended, the reply's words began, then it was withdrawn
         # and the answer went on as the same turn; one answer end after it, one reply.
         kinds = [
-            (f["type"], f.get("turn"), f.get("withdrawn"), f.get("continues_turn"))
+            (f["type"], f.get("turn"), f.get("reason") == "withdrawn", f.get("continues_turn"))
             for f in seen
             if f["type"] in ("speech_ended", "ai_audio_end", "speech_started")
             or (f["type"] == "ai_transcript_chunk" and f["turn"] == 2)
         ]
         withdrawal = kinds.index(("ai_audio_end", 2, True, None))
-        resumed = kinds.index(("speech_started", None, None, 1))
+        resumed = kinds.index(("speech_started", None, False, 1))
         assert withdrawal < resumed, why
-        assert ("ai_transcript_chunk", 2, None, None) in kinds[:withdrawal], "the reply's words never showed"
+        assert ("ai_transcript_chunk", 2, False, None) in kinds[:withdrawal], "the reply's words never showed"
         ended = [k for k in kinds if k[0] == "speech_ended"]
         assert len(ended) == 2, why  # the first part, then the whole answer
         assert kinds.index(ended[0]) < withdrawal < resumed < kinds.index(ended[1], resumed), why
-        replies = [f for f in seen if f["type"] == "ai_audio_end" and f.get("turn") == 2 and not f.get("withdrawn")]
-        assert len(replies) == 1 and not replies[0].get("interrupted"), why
+        replies = [
+            f for f in seen if f["type"] == "ai_audio_end" and f.get("turn") == 2 and f.get("reason") != "withdrawn"
+        ]
+        assert len(replies) == 1 and replies[0].get("reason") == "complete", why
         assert stats["playbackStarted"] == [0, 2] and stats["playbackEnded"] == [0, 2], why
 
         # The page's transcript: greeting, ONE answer (the whole of it), ONE reply; the withdrawn

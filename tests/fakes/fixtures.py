@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.env import FAKE_API_KEY, cloud_env
-from tests.fakes.openai_server import FakeOpenAI
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.env import FAKE_API_KEY, cloud_env
+from interviews.testing.fakes.openai_server import FakeOpenAI
 
 __all__ = ["CloudProviders", "cloud_env", "cloud_providers", "fake_elevenlabs", "fake_openai"]
 

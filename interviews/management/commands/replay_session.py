@@ -22,8 +22,9 @@ from interviews.chunker import ClauseChunker, EndMarkerFilter
 from interviews.exceptions import InterviewError
 from interviews.models import Interview, Turn
 from interviews.prompts import build_messages
+from interviews.provider_settings import configured_providers
 from interviews.providers.base import InterviewContext, Message, ProviderError, Voice
-from interviews.providers.registry import Providers, get_providers
+from interviews.providers.registry import Providers
 
 STAGES = (
     ("transcript_ms", "transcript"),
@@ -225,9 +226,9 @@ class Command(BaseCommand):
         limit = settings.INTERVIEW["HISTORY_MESSAGES"]
 
         async def run_all() -> tuple[str, list[RerunResult]]:
-            providers = get_providers()
+            providers = configured_providers()
             results = [
-                await rerun_answer(answer, providers=providers, context=context, voice=voice, history_limit=limit)
+                await rerun_answer(answer, providers=providers, context=context, voice=voice, history_limit=int(limit))
                 for answer in answers
             ]
             return providers.describe(), results

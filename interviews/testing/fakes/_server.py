@@ -344,7 +344,8 @@ class FakeServer:
         self._mark_first_byte(record, response.status)
         await response.prepare(request)
         await response.write_eof()
-        self._update(record, bytes_sent=len(response.body or b""))
+        body = response.body
+        self._update(record, bytes_sent=len(body) if isinstance(body, bytes | bytearray) else 0)
         return response
 
     async def _send_error(self, request: web.Request, record: RequestRecord, status: int, message: str) -> web.Response:

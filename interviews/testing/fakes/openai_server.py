@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, hdrs, web
 
-from tests.fakes._server import FakeServer, Fault, RequestRecord
+from interviews.testing.fakes._server import FakeServer, Fault, RequestRecord
 
 DEFAULT_TRANSCRIPT = "I built a payments service in Go."
 # Uploads smaller than this cannot hold speech; the fake treats them as silence.

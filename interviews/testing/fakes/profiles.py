@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.openai_server import FakeOpenAI
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.openai_server import FakeOpenAI
 
 
 @dataclass(frozen=True)

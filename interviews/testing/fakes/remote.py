@@ -16,7 +16,8 @@ class RemoteFake:
 
     def requests(self) -> list[dict[str, Any]]:
         """Records as JSON dicts (see RequestRecord.to_json); compare `*_wall` times across processes."""
-        return self._call("GET", "/_fake/requests")
+        records: list[dict[str, Any]] = self._call("GET", "/_fake/requests")
+        return records
 
     def reset(self) -> None:
         self._call("POST", "/_fake/reset", {})

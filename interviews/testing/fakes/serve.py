@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import threading
 
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.env import cloud_env
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.profiles import PROFILES
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.env import cloud_env
+from interviews.testing.fakes.openai_server import FakeOpenAI
+from interviews.testing.fakes.profiles import PROFILES
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.serve", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m interviews.testing.fakes.serve", description=__doc__)
     parser.add_argument("--profile", choices=sorted(PROFILES), default="instant")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--openai-port", type=int, default=0, help="0 picks a free port")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.fakes.elevenlabs_server import FakeElevenLabs
-from tests.fakes.openai_server import FakeOpenAI
+from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
+from interviews.testing.fakes.openai_server import FakeOpenAI
 
 FAKE_API_KEY = "test-key"
 

@@ -20,14 +20,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project (manage.py)
 START_TIMEOUT_S = 30.0
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 class LiveServer:
@@ -77,10 +78,10 @@ class LiveServer:
 
     def create_interview(
         self, *, template: str = "backend-engineer-en", candidate: str = "Test Candidate", consent: bool = True
-    ) -> dict:
+    ) -> dict[str, Any]:
         """A new interview; with `consent`, the candidate has agreed on its invite page (as a browser
         does before the socket opens)."""
-        created = json.loads(
+        created: dict[str, Any] = json.loads(
             self.manage("create_interview", "--template", template, "--candidate", candidate, "--json")
         )
         if consent:
@@ -179,7 +180,7 @@ async def speak_in_real_time(
     `chunk_s` timeslice (default: the page's) at a time, each when it has been spoken. `send` takes
     bytes (a `websockets` connection's send, or a communicator's). Returns the clock value the
     recording started at."""
-    from interviews.audio import webm_chunks
+    from interviews.testing.webm import webm_chunks
     from interviews.turn_taking import STREAM_TIMESLICE_S
 
     chunk_s = STREAM_TIMESLICE_S if chunk_s is None else chunk_s

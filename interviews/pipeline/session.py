@@ -1,0 +1,401 @@
+"""One interview's live session: its lifecycle, the turn lock, the client's messages, and resume.
+
+The session wires the parts together (intake -> answering -> reply streamer, with interruption,
+playback, limits and the turn writer beside them) and decides the few things that concern the
+whole: what to say first when a connection opens, when the interview ends, and what a closing
+session keeps. It never touches the socket (`send` takes typed frames) nor Django (`store`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from interviews.events import PendingAnswer, SessionSnapshot, TurnTimings
+from interviews.pipeline.answering import Answers
+from interviews.pipeline.config import SessionConfig
+from interviews.pipeline.events import CancelReason, InterviewFinished
+from interviews.pipeline.hands_free import HandsFreeIntake
+from interviews.pipeline.history import CANDIDATE, INTERVIEWER, History, TurnNumbers
+from interviews.pipeline.intake import HeaderJoiner
+from interviews.pipeline.interruption import Interruption, Kept
+from interviews.pipeline.limits import Budget
+from interviews.pipeline.playback import PlaybackEstimate
+from interviews.pipeline.ports import Observer, RealRuntime, Runtime, Send, Store
+from interviews.pipeline.push_to_talk import PushToTalkIntake
+from interviews.pipeline.reply import ReplyStreamer, Speech, TextSource, fixed_text
+from interviews.pipeline.tasks import TaskGroup, TurnLock
+from interviews.pipeline.timers import at_deadline, heartbeat
+from interviews.pipeline.timings import ReplyMarks, ms_between
+from interviews.pipeline.writer import TurnWriter
+from interviews.prompts import build_messages, phrase
+from interviews.protocol import (
+    AudioChunk,
+    AudioEnd,
+    ClientMessage,
+    EndInterview,
+    ErrorCode,
+    ErrorFrame,
+    Interrupt,
+    InterviewEnded,
+    Playback,
+    ServerFrame,
+    SessionState,
+)
+from interviews.providers.base import Voice
+from interviews.providers.registry import Providers
+
+logger = logging.getLogger(__name__)
+
+
+class Session:
+    def __init__(
+        self,
+        *,
+        snapshot: SessionSnapshot,
+        providers: Providers,
+        store: Store,
+        send: Send,
+        config: SessionConfig | None = None,
+        runtime: Runtime | None = None,
+        observer: Observer | None = None,
+        on_ended: Callable[[], Coroutine[Any, Any, None]] | None = None,
+        on_superseded: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    ) -> None:
+        self.snapshot = snapshot
+        self.interview_id = snapshot.interview_id
+        self.context = snapshot.context
+        self.language = snapshot.context.language
+        self.providers = providers
+        self.config = config = config or SessionConfig()
+        self.runtime = runtime = runtime or RealRuntime()
+        self._send = send
+        self.observer = observer
+        self.on_ended = on_ended
+        self.on_superseded = on_superseded
+        self.ended = False
+        self.end_reason = ""
+        self.tasks = TaskGroup(interview_id=self.interview_id, on_bug=self._report_bug)
+        self.lock = TurnLock(ended=lambda: self.ended)
+        self.history = History(
+            snapshot.history, interview_id=self.interview_id, observer=observer, spawn=self.tasks.spawn
+        )
+        self.numbers = TurnNumbers(snapshot.next_turn_index)
+        self.writer = TurnWriter(
+            store=store,
+            interview_id=self.interview_id,
+            runtime=runtime,
+            attempts=config.write_attempts,
+            backoff_s=config.write_backoff_s,
+            on_superseded=self._superseded,
+        )
+        self.playback = PlaybackEstimate()
+        self.interruption = Interruption(
+            playback=self.playback, runtime=runtime, send=self.send, writer=self.writer, history=self.history
+        )
+        time_limit_s = self.context.time_limit_minutes * 60.0
+        self.budget = Budget.start(config.limits, totals=snapshot.totals, time_limit_s=time_limit_s)
+        self.replies = ReplyStreamer(
+            tts=providers.tts,
+            voice=Voice(language=self.language, voice_id=snapshot.voice_id),
+            send=self.send,
+            runtime=runtime,
+            playback=self.playback,
+            prefetch=config.tts_prefetch,
+            on_first_sound=self._first_sound,
+        )
+        self.answers = Answers(
+            stt=providers.stt,
+            language=self.language,
+            writer=self.writer,
+            history=self.history,
+            numbers=self.numbers,
+            budget=self.budget,
+            limits=config.limits,
+            runtime=runtime,
+            send=self.send,
+            tasks=self.tasks,
+            lock=self.lock,
+            replier=self,
+        )
+        self.intake = self._make_intake()
+        self.joiner = HeaderJoiner()
+        self._quiet_until = 0.0  # clock value before which a reply is neither shown nor heard
+        self._references: dict[int, float] = {}  # recent turns' reference clocks, for late playback reports
+
+    def _make_intake(self) -> PushToTalkIntake | HandsFreeIntake:
+        common: dict[str, Any] = {
+            "answers": self.answers,
+            "stt": self.providers.stt,
+            "language": self.language,
+            "budget": self.budget,
+            "limits": self.config.limits,
+            "runtime": self.runtime,
+            "send": self.send,
+            "next_turn": lambda: self.numbers.next,
+        }
+        if not self.snapshot.hands_free:
+            return PushToTalkIntake(**common, tasks=self.tasks, answer_gap_s=self.config.answer_gap_s)
+        return HandsFreeIntake(
+            **common,
+            interruption=self.interruption,
+            playback=self.playback,
+            hold_replies_until=self._hold_replies_until,
+            session_ended=lambda: self.ended,
+            endpoint_silence_s=self.config.endpoint_silence_s,
+        )
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Tell the client where the interview stands, then greet or resume."""
+        self.writer.start()
+        await self.send(self._state())
+        if (seconds_left := self._remaining_seconds()) is not None:
+            self.tasks.spawn(at_deadline(self.runtime, seconds_left=seconds_left, then=self._close_at_deadline))
+        self.tasks.spawn(
+            heartbeat(
+                self.runtime, every_s=self.config.heartbeat_s, alive=lambda: not self.ended, beat=self.writer.touch
+            )
+        )
+        if (opening := self._opening()) is not None:
+            self.tasks.spawn(opening)
+
+    def _opening(self) -> Any:
+        """What the interviewer does first on this connection: greet, or pick up where it stopped."""
+        last = self.history.last
+        now = self.runtime.now()
+        if not self.snapshot.greeting_spoken:
+            return self._greet()
+        if last is not None and last.speaker == INTERVIEWER and not last.text.strip():
+            # A question lost before its first sound (stored so by close()): ask it again, as the
+            # greeting if the candidate has not heard the interviewer at all yet.
+            greeting = not self.history.interviewer_heard
+            return self.lock.run(self.reply(reference=now, timings=TurnTimings(), greeting=greeting))
+        if last is None or last.speaker != CANDIDATE:
+            return None
+        # The connection dropped after an answer and before the reply: answer it now. An answer
+        # stored but never transcribed (its session ended first) is transcribed now, from the very
+        # audio that was stored; one cut off mid-way is asked for again.
+        pending: PendingAnswer | None = self.snapshot.pending_answer
+        if last.text.strip():
+            return self.lock.run(self.reply(reference=now, timings=TurnTimings()))
+        if pending is not None and pending.index == last.turn:
+            return self.lock.run(self.answers.resume(pending))
+        return self.lock.run(self.say(phrase(self.language, "resume_repeat")))
+
+    async def close(self) -> None:
+        """The socket closed (or another connection took over): stop all work, keep what was said,
+        and flush the writes before returning, so a session taking over reads all of it."""
+        self.interruption.shutting_down = True
+        await self.intake.take_unfinished("connection closed before the answer ended")
+        await self.tasks.cancel_all()
+        await self.intake.close()
+        self.writer.touch()  # "abandoned" counts from now
+        await self.writer.drain()
+        self.writer.stop()
+
+    async def handle(self, message: ClientMessage) -> None:
+        if self.ended:
+            await self.send(ErrorFrame(ErrorCode.ENDED, "The interview has ended."))
+            return
+        match message:
+            case AudioChunk(data=data):
+                if (whole := self.joiner.join(data)) is not None:
+                    await self.intake.feed(whole)
+            case AudioEnd():
+                self.joiner.reset()
+                await self.intake.end()
+            case EndInterview():
+                await self.intake.take_unfinished("interview ended during the answer")
+                await self.tasks.cancel_all()
+                await self._finish("candidate_ended")
+            case Interrupt():
+                await self.interruption.interrupt(CancelReason.INTERRUPT)
+            case Playback(turn=turn, event=event):
+                self._playback_report(turn, event)
+
+    async def send(self, frame: ServerFrame) -> None:
+        try:
+            await self._send(frame)
+        except Exception:  # the socket went away; close() will clean up
+            logger.debug("send failed", extra={"interview_id": self.interview_id})
+
+    # --- the interviewer ----------------------------------------------------------------------
+
+    async def _greet(self) -> None:
+        if not await self.writer.store.claim_greeting():
+            return  # another connection greeted already
+        await self.lock.run(self.reply(reference=self.runtime.now(), timings=TurnTimings(), greeting=True))
+
+    async def reply(
+        self, *, reference: float, timings: TurnTimings, greeting: bool = False, closing: bool = False
+    ) -> None:
+        """The next thing the interviewer says, from the language model."""
+        transcript = self.history.for_language_model()
+        context = replace(
+            self.context, transcript=tuple(transcript), remaining_seconds=self._remaining_seconds(), closing=closing
+        )
+        messages = build_messages(
+            context, transcript, limit=self.config.history_messages, greeting=greeting, closing=closing
+        )
+        speech = await self._speak(
+            lambda: self.providers.llm.stream(messages, context=context),
+            reference=reference,
+            timings=timings,
+            greeting=greeting,
+            interruptible=not closing,
+        )
+        if speech.failed:
+            # Told in voice too (fixed words need no language model), also after a reply that
+            # broke off midway.
+            await self.say(phrase(self.language, "closing_fallback" if closing else "technical_problem"))
+        if closing or speech.ended_by_plan:
+            await self._finish("time_limit" if closing else "plan_complete")
+
+    async def say(self, text: str, *, interruptible: bool = True) -> None:
+        """Speak a fixed sentence (no language model), e.g. a request to repeat."""
+        await self._speak(
+            fixed_text(text), reference=self.runtime.now(), timings=TurnTimings(), interruptible=interruptible
+        )
+
+    async def close_at_limit(self) -> None:
+        """The interview may record no more: say so in fixed words, and end it."""
+        if not self.budget.announced:
+            self.budget.announced = True
+            await self.send(ErrorFrame(ErrorCode.INTERVIEW_LIMIT, "This interview has reached its recording limit."))
+        await self.say(phrase(self.language, "limit_closing"), interruptible=False)
+        await self._finish("limit_reached")
+
+    async def _speak(
+        self, source: TextSource, *, reference: float, timings: TurnTimings, greeting: bool = False, interruptible: bool
+    ) -> Speech:
+        """Stream one interviewer turn to the client, then store what of it was said."""
+        speech = Speech(
+            index=self.numbers.claim(),
+            marks=ReplyMarks(reference=reference),
+            started_at=datetime.now(UTC),
+            timings=timings,
+            greeting=greeting,
+            interruptible=interruptible and not self.interruption.shutting_down,
+            gate_until=self._quiet_until,
+        )
+        self.interruption.begin(speech)
+        cancelled = False
+        try:
+            await self.replies.stream(speech, source)
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
+        finally:
+            self.interruption.end()
+            kept = self.interruption.settle(speech, cancelled=cancelled)
+            if kept is not None:
+                self._store_reply(speech, kept)
+            elif cancelled and speech.cancel_reason == CancelReason.WITHDRAWN:
+                self.numbers.give_back(speech.index)  # never said: the next reply takes its number
+            elif not speech.failed and not cancelled:
+                logger.warning("interviewer said nothing", extra={"interview_id": self.interview_id})
+        self._references[speech.index] = reference
+        return speech
+
+    def _store_reply(self, speech: Speech, kept: Kept) -> None:
+        timings = speech.marks.stamp(speech.timings)
+        self.history.remember(turn=speech.index, speaker=INTERVIEWER, text=kept.text)
+        self.interruption.last = speech
+        self.writer.record(
+            index=speech.index,
+            speaker=INTERVIEWER,
+            text=kept.text,
+            started_at=speech.started_at,
+            ended_at=datetime.now(UTC),
+            audio=b"".join(speech.audio),
+            mime="audio/mpeg",
+            interrupted=kept.interrupted,
+            is_greeting=speech.greeting,
+            timings=timings,
+            error=kept.note,
+        )
+        if (playback_ms := speech.marks.playback_started_ms) is not None:
+            self.writer.playback_started(index=speech.index, latency_ms=playback_ms)
+        fields = {"interview_id": self.interview_id, "turn": speech.index, **asdict(timings)}
+        logger.info("turn timings %s", " ".join(f"{k}={v}" for k, v in fields.items()), extra=fields)
+
+    def _first_sound(self, speech: Speech) -> None:
+        self.intake.answer_heard()
+
+    def _hold_replies_until(self, until: float) -> None:
+        self._quiet_until = until
+
+    def _playback_report(self, turn: int, event: str) -> None:
+        speech, now = self.interruption.speech, self.runtime.now()
+        if event == "ended":
+            if speech is None or speech.index != turn:
+                self.playback.finished()  # the client has played everything
+        elif speech is not None and speech.index == turn:
+            self.playback.started(speech, now)
+        elif (reference := self._references.get(turn)) is not None:
+            self.writer.playback_started(index=turn, latency_ms=ms_between(reference, now) or 0.0)
+
+    # --- the end ------------------------------------------------------------------------------
+
+    async def _close_at_deadline(self) -> None:
+        if self.ended:
+            return
+        try:
+            await self.lock.acquire(timeout_s=self.config.closing_wait_s)
+        except TimeoutError:
+            await self.tasks.cancel_all(keep=asyncio.current_task())
+            await self.lock.acquire_now()
+        try:
+            if self.ended:
+                return
+            await self.intake.take_unfinished("time limit reached during the answer")
+            await self.reply(reference=self.runtime.now(), timings=TurnTimings(), closing=True)
+            if not self.ended:
+                await self._finish("time_limit")
+        finally:
+            self.lock.release()
+
+    async def _finish(self, reason: str) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        self.end_reason = reason
+        self.writer.finish(reason=reason)
+        if self.observer is not None:
+            self.tasks.spawn(self.observer(InterviewFinished(self.interview_id, reason)))
+        await self.send(InterviewEnded(reason=reason, history=tuple(self.history.items)))
+        if self.on_ended is not None:
+            self.tasks.spawn(self._after_end(self.on_ended))
+
+    async def _after_end(self, on_ended: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        await self.writer.drain()
+        await on_ended()
+
+    def _superseded(self) -> None:
+        if self.on_superseded is not None:
+            self.tasks.spawn(self.on_superseded())
+
+    async def _report_bug(self) -> None:
+        await self.send(ErrorFrame(ErrorCode.INTERNAL, "Something went wrong on our side. Please try again."))
+
+    # --- what the client is told --------------------------------------------------------------
+
+    def _remaining_seconds(self) -> float | None:
+        deadline = self.snapshot.deadline_at
+        return None if deadline is None else max(0.0, (deadline - datetime.now(UTC)).total_seconds())
+
+    def _state(self) -> SessionState:
+        return SessionState(
+            status=self.snapshot.status,
+            remaining_seconds=self._remaining_seconds(),
+            history=tuple(self.history.items),
+            language=self.language,
+            hands_free=self.snapshot.hands_free,
+            next_turn=self.numbers.next,
+        )

@@ -1,0 +1,120 @@
+"""The session in fake time: resuming where the last connection stopped, closing, limits, the writer."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviews.events import HistoryItem, PendingAnswer, RecordingTotals
+from interviews.pipeline.config import SessionConfig
+from interviews.pipeline.interruption import NOT_HEARD
+from interviews.pipeline.limits import Limits
+from interviews.protocol import AudioChunk, EndInterview
+from interviews.testing.harness import At, Harness, audio_end, make_snapshot, recording, tone
+from interviews.testing.webm import make_test_webm
+
+pytestmark = pytest.mark.asyncio
+
+GREETING = HistoryItem(turn=0, speaker="interviewer", text="Hello! Tell me about yourself.")
+
+
+def resumed(history: list[HistoryItem], **snapshot: object) -> Harness:
+    harness = Harness(greeting_spoken=True)
+    harness.snapshot = make_snapshot(history=history, greeting_spoken=True, **snapshot)  # type: ignore[arg-type]
+    return harness
+
+
+async def test_resuming_after_an_answer_with_words_replies_to_it():
+    harness = resumed([GREETING, HistoryItem(1, "candidate", "I built the billing system.")])
+    run = await harness.run([], until_s=5)
+    assert "You said: I built the billing system" in run.text(2)
+    assert [t.record.index for t in run.store.ordered()] == [2]
+
+
+async def test_resuming_after_an_answer_stored_but_never_transcribed_transcribes_the_stored_audio():
+    audio = make_test_webm(tone(1.0))
+    pending = PendingAnswer(index=1, audio=audio, mime="audio/webm")
+    harness = resumed([GREETING, HistoryItem(1, "candidate", "")], pending_answer=pending)
+    run = await harness.run([], until_s=5)
+    assert [c.audio for c in harness.stt.calls] == [audio]  # the very audio that was stored
+    assert run.first("user_transcript").frame.turn == 1
+    assert "You said: I built a payments service in Go" in run.text(2)
+
+
+async def test_resuming_after_an_answer_cut_off_mid_way_asks_for_it_again():
+    harness = resumed([GREETING, HistoryItem(1, "candidate", "")])  # stored with an error: no pending answer
+    run = await harness.run([], until_s=5)
+    assert "disconnected" in run.text(2)
+    assert harness.llm.calls == []
+
+
+async def test_a_question_lost_before_its_first_sound_is_asked_again_and_a_lost_greeting_greets():
+    answer = HistoryItem(1, "candidate", "I built the billing system.")
+    lost = HistoryItem(2, "interviewer", "")
+    run = await resumed([GREETING, answer, lost]).run([], until_s=5)
+    assert "You said: I built the billing system" in run.text(3)
+
+    harness = resumed([HistoryItem(0, "interviewer", "")])
+    run = await harness.run([], until_s=5)
+    assert run.text(1) and run.store.ordered()[0].record.is_greeting
+    assert any("joined the call" in m.content for m in harness.llm.calls[0].messages)
+
+
+async def test_a_reply_cut_by_the_session_closing_before_its_first_sound_is_kept_as_not_heard():
+    harness = Harness(greeting_spoken=True)
+    harness.tts.first_byte_delay_s = 5.0
+    run = await harness.run([recording(tone(1.0), at=1.0), audio_end(1.1)], until_s=2.5, close=True)
+    turns = run.store.ordered()
+    assert [(t.record.speaker, t.record.interrupted, t.text) for t in turns] == [
+        ("candidate", False, "I built a payments service in Go."),
+        ("interviewer", True, ""),
+    ]
+    assert turns[1].record.error == NOT_HEARD
+    assert harness.llm.calls[0].closed_early or harness.llm.calls[0].finished_at is not None
+
+
+async def test_closing_mid_answer_keeps_what_was_said_with_the_reason():
+    harness = Harness(greeting_spoken=True)
+    half = make_test_webm(tone(2.0))
+    run = await harness.run([At(1.0, AudioChunk(half))], until_s=1.5, close=True)
+    (turn,) = run.store.ordered()
+    assert turn.record.audio == half and turn.text == "" and "before the answer ended" in turn.record.error
+
+
+async def test_ending_the_interview_stores_the_answer_in_progress_and_says_why():
+    harness = Harness(greeting_spoken=True)
+    run = await harness.run([recording(tone(1.0), at=1.0), At(1.2, EndInterview())], until_s=3)
+    assert run.kinds()[-1] == "interview_ended" and run.frames[-1].frame.reason == "candidate_ended"
+    assert harness.store.finished == "candidate_ended"
+    assert "interview ended during the answer" in run.store.ordered()[0].record.error
+
+
+async def test_the_interview_closes_politely_at_its_answer_limit_counting_earlier_sessions():
+    config = SessionConfig(limits=Limits(answers=3))
+    harness = Harness(greeting_spoken=True, config=config)
+    harness.snapshot = make_snapshot(greeting_spoken=True, totals=RecordingTotals(answers=2))
+    run = await harness.run([recording(tone(1.0), at=1.0), audio_end(1.1)], until_s=8)
+    assert run.errors() == ["interview_limit"]
+    assert "end of what this interview can record" in run.text(1)
+    assert harness.store.finished == "limit_reached"
+    assert harness.llm.calls == []  # the closing is in fixed words
+
+
+async def test_writes_are_retried_in_order_while_the_store_is_briefly_away():
+    harness = Harness(config=SessionConfig(write_backoff_s=0.05))
+    harness.store.failures = 3
+    run = await harness.run([recording(tone(1.0), at=3.0), audio_end(3.1)], until_s=8)
+    assert [t.record.index for t in run.store.ordered()] == [0, 1, 2]
+    assert run.store.ordered()[1].text == "I built a payments service in Go."
+
+
+async def test_a_session_whose_writes_are_refused_as_superseded_stops_writing_and_says_so():
+    told: list[str] = []
+
+    async def superseded() -> None:
+        told.append("superseded")
+
+    harness = Harness(on_superseded=superseded)
+    harness.store.superseded = True  # a newer connection holds the interview
+    run = await harness.run([], until_s=3)
+    assert told == ["superseded"]  # once, however many writes were queued
+    assert run.session.writer.superseded and run.store.turns == {}
