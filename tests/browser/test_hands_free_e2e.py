@@ -72,8 +72,10 @@ def test_a_hands_free_answer_needs_no_button(
     greeting = "Hello, welcome."
     fake_openai.configure(chat_replies=[greeting, FOLLOW_UP], per_token_delay_s=0.02)
     token = hands_free_interview(daphne_server)
-    # Quiet while the short greeting plays, then the answer, then a long pause.
-    mic = write_mic(tmp_path / "mic.wav", silence(3.0), speech(ANSWER))
+    # Quiet while the short greeting plays, then the answer, then a long pause. The microphone's
+    # file starts when the page opens it, before the greeting is written: on a loaded machine the
+    # greeting's sound can end 3 s later, and an answer over it is (rightly) a barge-in.
+    mic = write_mic(tmp_path / "mic.wav", silence(6.0), speech(ANSWER))
     with chromium_with_mic(mic, loop=False, camera=False) as context:
         page, errors = open_interview(context, daphne_server, token)
         expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
