@@ -31,7 +31,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from interviews.chunker import ClauseChunker, EndMarkerFilter  # noqa: E402 (after the project is put on sys.path)
+from interviews.chunker import ClauseChunker, MarkerFilter  # noqa: E402 (after the project is put on sys.path)
 from interviews.testing.fakes.openai_server import tokenize  # noqa: E402 (after the project is put on sys.path)
 from interviews.testing.fakes.profiles import PROFILES, LatencyProfile  # noqa: E402 (after the project is put on sys.path)
 from interviews.testing.fakes.remote import RemoteFake  # noqa: E402 (after the project is put on sys.path)
@@ -586,7 +586,7 @@ async def run_sessions(
 
 def first_clause_token(reply: str) -> int:
     """Index of the token that completes the first clause the app sends to TTS (same chunker)."""
-    marker, chunker = EndMarkerFilter(), ClauseChunker()
+    marker, chunker = MarkerFilter(), ClauseChunker()
     tokens = tokenize(reply)
     for index, token in enumerate(tokens):
         visible = marker.feed(token)

@@ -79,29 +79,52 @@ class ClauseChunker:
         return bool(words) and words[-1].lower().strip("(\"'") in ABBREVIATIONS
 
 
-class EndMarkerFilter:
-    """Removes END_MARKER from a stream of text pieces, even when it arrives split across pieces."""
+# What the interviewer may write besides its words: the end of the interview, the planned question
+# it asks now (1-based), or that it follows up on the current one. None is ever shown or spoken.
+QUESTION_MARKER = "<<Q{number}>>"
+FOLLOW_UP_MARKER = "<<F>>"
+_MARKER = re.compile(rf"{re.escape(END_MARKER)}|<<Q(\d{{1,2}})>>|(<<F>>)")
+# The start of a marker, cut off at the end of a piece: "<", "<<E", "<<Q1", ...
+_MARKER_PREFIX = re.compile(r"<(<(E(N(D>?)?)?|Q(\d(\d?>?)?)?|F>?)?)?")
 
-    def __init__(self, marker: str = END_MARKER) -> None:
-        self.marker = marker
+
+class MarkerFilter:
+    """Removes the interviewer's markers (END_MARKER, `<<Q3>>`, `<<F>>`) from a stream of text
+    pieces, even when one arrives split across pieces. `ended`: the interview is over (nothing after
+    the marker is said); `question`: the planned question the text says it asks; `follow_up`: it
+    follows up on the current question."""
+
+    def __init__(self) -> None:
         self.ended = False
+        self.question: int | None = None
+        self.follow_up = False
         self._held = ""
 
     def feed(self, text: str) -> str:
         if self.ended:
             return ""
-        text = self._held + text
-        self._held = ""
-        index = text.find(self.marker)
-        if index >= 0:
-            self.ended = True
-            return text[:index]
-        # Hold back a tail that could be the start of the marker.
-        for size in range(min(len(self.marker) - 1, len(text)), 0, -1):
-            if self.marker.startswith(text[-size:]):
-                self._held = text[-size:]
-                return text[:-size]
-        return text
+        text, self._held = self._held + text, ""
+        visible: list[str] = []
+        while (start := text.find("<")) >= 0:
+            visible.append(text[:start])
+            rest = text[start:]
+            if (match := _MARKER.match(rest)) is not None:
+                if match.group(2) is not None:
+                    self.follow_up = True
+                elif match.group(1) is not None:
+                    self.question = int(match.group(1))
+                else:  # END_MARKER
+                    self.ended = True
+                    return "".join(visible)
+                text = rest[match.end() :]
+            elif _MARKER_PREFIX.fullmatch(rest):
+                self._held = rest  # may be the start of a marker: wait for the next piece
+                return "".join(visible)
+            else:
+                visible.append("<")
+                text = rest[1:]
+        visible.append(text)
+        return "".join(visible)
 
     def flush(self) -> str:
         held, self._held = self._held, ""

@@ -13,6 +13,11 @@ class HistoryItem:
     turn: int
     speaker: str  # "candidate" | "interviewer"
     text: str
+    # Interviewer turns: the planned question it asked (1-based), whether it was a follow-up, and
+    # when it began: where the plan stands (see pipeline/progress.py).
+    plan_question: int | None = None
+    follow_up: bool = False
+    started_at: datetime | None = None
 
     def as_wire(self) -> dict[str, object]:
         # role/content as the seed's history used; speaker and turn for the new page.
@@ -99,6 +104,8 @@ class TurnRecord:
     error: str = ""
     timings: TurnTimings = field(default_factory=TurnTimings)
     audio_seconds: float | None = None  # decoded length of `audio`, when known
+    plan_question: int | None = None  # interviewer turns: the planned question it asked
+    follow_up: bool = False  # interviewer turns: a follow-up on the current planned question
     # The candidate went on with an answer already stored (hands-free: they resumed before the
     # interviewer's reply was heard): this record replaces that turn's audio and words.
     replaces: bool = False

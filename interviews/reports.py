@@ -182,6 +182,15 @@ def md_block(value: object) -> str:
     return "\n".join(md_text(line) for line in str(value).splitlines())
 
 
+def _overall(evaluation: dict[str, Any]) -> str:
+    """The overall score as a recruiter reads it: over how many criteria, or none assessed."""
+    if evaluation["overall_score"] is None:
+        return "— (no criterion could be assessed)"
+    assessed, total = evaluation["criteria_assessed"], evaluation["criteria_total"]
+    over = f" (over {assessed} of {total} criteria; the rest not assessed)" if assessed < total else ""
+    return f"{evaluation['overall_score']}%{over}"
+
+
 def render_markdown(data: dict[str, Any]) -> str:
     """The report as Markdown; every value that came from a person or a model goes through md_text."""
     interview, template = data["interview"], data["template"]
@@ -211,8 +220,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         if evaluation["evaluator_notice"]:
             lines += [f"> {md_text(evaluation['evaluator_notice'])}", ""]
         lines += [
-            f"- Overall score: {evaluation['overall_score']}% — recommendation: "
-            f"{md_text(evaluation['recommendation'])}",
+            f"- Overall score: {_overall(evaluation)} — recommendation: "
+            f"{md_text(evaluation['recommendation_label'] or evaluation['recommendation'])}",
             f"- Evaluated by {md_text(evaluation['model_name'])} against rubric version {evaluation['rubric_version']}",
             "",
             md_text(evaluation["summary"]),
@@ -226,7 +235,7 @@ def render_markdown(data: dict[str, Any]) -> str:
                 for e in score["evidence"]
             )
             lines.append(
-                f"| {md_text(score['criterion'])} | {score['score']}/{score['scale_max']} | {evidence or '—'} | "
+                f"| {md_text(score['criterion'])} | {score['score_label']} | {evidence or '—'} | "
                 f"{md_text(score['rationale'])} |"
             )
         for title, key in (("Strengths", "strengths"), ("Concerns", "concerns")):

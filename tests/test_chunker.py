@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interviews.chunker import ClauseChunker, EndMarkerFilter
+from interviews.chunker import ClauseChunker, MarkerFilter
 
 
 def chunk(pieces: list[str]) -> list[str]:
@@ -61,14 +61,14 @@ def test_chunking_never_loses_or_reorders_text(pieces):
 
 
 def test_end_marker_is_removed_even_when_split_across_pieces():
-    marker = EndMarkerFilter()
+    marker = MarkerFilter()
     out = "".join(marker.feed(p) for p in ["Goodbye! <", "<EN", "D>>", " ignored"]) + marker.flush()
     assert out == "Goodbye! "
     assert marker.ended
 
 
 def test_text_that_only_looks_like_the_marker_start_is_kept():
-    marker = EndMarkerFilter()
+    marker = MarkerFilter()
     out = "".join(marker.feed(p) for p in ["a <", "b"]) + marker.flush()
     assert out == "a <b"
     assert not marker.ended

@@ -39,22 +39,22 @@ def interview() -> Interview:
 
 def llm_reply(**overrides: Any) -> str:
     reply: dict[str, Any] = {
+        "candidate_language": "en",
         "scores": {
             "Technical depth": {
-                "score": 4,
                 "evidence": ["handled 3000 requests per second", "I invented the internet"],
                 "rationale": "Concrete numbers and design choices.",
+                "score": 4,
             },
             "Communication": {
-                "score": 8,
                 "evidence": ["  i DESIGNED the ledger\ntables  "],
                 "rationale": "Structured.",
+                "score": 8,
             },
         },
         "summary": "A solid backend engineer.",
         "strengths": ["Concrete examples"],
         "concerns": ["Little on testing"],
-        "recommendation": "yes",
     }
     reply.update(overrides)
     return json.dumps(reply)
@@ -90,7 +90,7 @@ def test_llm_evaluation_scores_each_criterion_with_verified_evidence(interview, 
     assert evaluation.evaluator == Evaluation.Evaluator.LLM
     assert evaluation.model_name
     assert evaluation.rubric_version == interview.template.version
-    assert evaluation.recommendation == "yes"
+    assert evaluation.recommendation == "yes"  # 80 %: from the scores, by the thresholds
     assert evaluation.strengths == ["Concrete examples"]
     scores = {s.criterion: s for s in evaluation.scores.all()}
     assert (scores["Technical depth"].score, scores["Technical depth"].scale_max) == (4, 5)
@@ -108,7 +108,7 @@ def test_llm_evaluation_scores_each_criterion_with_verified_evidence(interview, 
     assert request["response_format"]["json_schema"]["strict"] is True
     schema = request["response_format"]["json_schema"]["schema"]["properties"]["scores"]
     assert schema["required"] == ["Technical depth", "Communication"]
-    assert schema["properties"]["Communication"]["properties"]["score"]["maximum"] == 10
+    assert schema["properties"]["Communication"]["properties"]["score"]["anyOf"][0]["maximum"] == 10
     sent = json.dumps(request["messages"])
     assert "Jamie" not in sent and "Doe" not in sent and "jamie@example.com" not in sent
     assert "the candidate" in sent
@@ -190,6 +190,7 @@ def test_without_keys_the_heuristic_evaluator_scores_and_says_so(interview, sett
     assert evaluation.evaluator == Evaluation.Evaluator.HEURISTIC
     assert evaluation.summary.startswith(HEURISTIC_NOTICE)
     assert "not a language model" in evaluation.summary
+    assert evaluation.recommendation == Evaluation.Recommendation.NEEDS_REVIEW
     first = [(s.criterion, s.score, s.evidence) for s in evaluation.scores.all()]
     for criterion, score, evidence in first:
         scale = 5 if criterion == "Technical depth" else 10
@@ -202,14 +203,36 @@ def test_without_keys_the_heuristic_evaluator_scores_and_says_so(interview, sett
 
 def test_longer_more_specific_answers_score_higher_with_the_heuristic(settings):
     settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
-    terse = make_interview()
-    add_conversation(terse, answers=["Yes.", "I did some stuff."], audio=False)
+    vague = make_interview()
+    add_conversation(vague, answers=["I worked on a backend at my last job.", "It had some tables."], audio=False)
     detailed = make_interview()
     add_conversation(detailed, audio=False)
-    low = evaluation_run(interview_id=finished(terse).pk)
+    low = evaluation_run(interview_id=finished(vague).pk)
     high = evaluation_run(interview_id=finished(detailed).pk)
     assert high.overall_score > low.overall_score
-    assert any("short" in concern for concern in low.concerns)
+    assert any("little substance" in concern for concern in low.concerns)
+
+
+def test_answers_too_short_to_say_anything_are_no_evidence(settings):
+    settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
+    terse = make_interview()
+    add_conversation(terse, answers=["Yes.", "I did some stuff."], audio=False)
+    evaluation = evaluation_run(interview_id=finished(terse).pk)
+    assert evaluation.status == Evaluation.Status.DONE
+    assert [s.score for s in evaluation.scores.all()] == [None]  # not assessed, not "1 of 5"
+    assert evaluation.overall_score is None
+    assert "2 too short to assess" in evaluation.summary
+
+
+def test_asking_for_a_person_is_no_evidence_and_no_concern(settings):
+    settings.INTERVIEW_PROVIDERS = {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
+    asked = make_interview()
+    add_conversation(asked, answers=[ANSWERS[0], "Sorry, I would like to talk to a real person instead."], audio=False)
+    evaluation = evaluation_run(interview_id=finished(asked).pk)
+    assert "1 asking for a human interviewer" in evaluation.summary
+    quotes = [item["quote"] for score in evaluation.scores.all() for item in score.evidence]
+    assert quotes and not any("person" in quote for quote in quotes)
+    assert not any("person" in concern or "short" in concern for concern in evaluation.concerns)
 
 
 # --- in the background ------------------------------------------------------------------------------

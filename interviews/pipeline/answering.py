@@ -16,6 +16,7 @@ from typing import Protocol
 
 from interviews.audio import cut_recording, wav_seconds
 from interviews.events import PendingAnswer, TurnTimings
+from interviews.intents import asks_for_a_person
 from interviews.pipeline.events import RecordedAnswer
 from interviews.pipeline.history import CANDIDATE, History, TurnNumbers
 from interviews.pipeline.limits import Budget, Limits
@@ -36,6 +37,7 @@ class Replier(Protocol):
     async def reply(self, *, reference: float, timings: TurnTimings) -> None: ...
     async def say(self, text: str) -> None: ...
     async def close_at_limit(self) -> None: ...
+    async def close_for_a_person(self) -> None: ...
 
 
 class Answers:
@@ -187,6 +189,8 @@ class Answers:
         self.writer.transcript(index=index, text=text, transcript_ms=timings.transcript_ms)
         if self.budget.reached:
             await self.replier.close_at_limit()
+        elif asks_for_a_person(text):
+            await self.replier.close_for_a_person()
         elif not text:
             await self.replier.say(phrase(self.language, "repeat"))
         else:

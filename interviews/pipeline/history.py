@@ -36,9 +36,14 @@ class History:
         """The candidate has heard the interviewer say something (at least part of the greeting)."""
         return any(item.speaker == INTERVIEWER and item.text.strip() for item in self.items)
 
-    def remember(self, *, turn: int, speaker: str, text: str) -> None:
-        """A turn's words as they now stand (replacing what was known of that turn)."""
-        item = HistoryItem(turn=turn, speaker=speaker, text=text)
+    def last_interviewer_words(self) -> str:
+        """What the interviewer said last (the same string object until it changes)."""
+        return next((item.text for item in reversed(self.items) if item.speaker == INTERVIEWER), "")
+
+    def remember(self, *, turn: int, speaker: str, text: str, **plan: Any) -> None:
+        """A turn's words as they now stand (replacing what was known of that turn); interviewer
+        turns also say where the plan stood (plan_question, follow_up, started_at)."""
+        item = HistoryItem(turn=turn, speaker=speaker, text=text, **plan)
         self.items = sorted([h for h in self.items if h.turn != turn] + [item], key=lambda h: h.turn)
         if self.observer is not None and text:
             self.spawn(self.observer(TurnHeard(self.interview_id, turn, speaker, text)))

@@ -109,7 +109,14 @@ class Interruption:
             # and store the turn cut to what was heard.
             heard = self.playback.heard_text(last, now)
             self.playback.finished()
-            self.history.remember(turn=last.index, speaker=INTERVIEWER, text=heard)
+            self.history.remember(
+                turn=last.index,
+                speaker=INTERVIEWER,
+                text=heard,
+                plan_question=last.plan_question,
+                follow_up=last.follow_up,
+                started_at=last.started_at,
+            )
             self.writer.interrupted(index=last.index, text=heard)
             await self.send(AiAudioEnd(turn=last.index, reason=AudioEndReason.INTERRUPTED))
         self.playback.held_at = None  # stopped for good: the page flushes what it held

@@ -11,6 +11,8 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
+
 from interviews.events import TurnRecord
 from interviews.pipeline.events import SessionEvent
 from interviews.protocol import ServerFrame
@@ -45,6 +47,12 @@ class Runtime(Protocol):
     async def sleep(self, seconds: float) -> None: ...
     def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle | Any: ...
     async def to_thread(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
+
+
+class TurnScorer(Protocol):
+    """The end-of-turn model (turn_model.TurnModel): blocking, called in a worker thread."""
+
+    def probability(self, pcm: np.ndarray) -> float: ...
 
 
 class RealRuntime:

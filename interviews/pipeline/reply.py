@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from interviews.chunker import ClauseChunker, EndMarkerFilter
+from interviews.chunker import ClauseChunker, MarkerFilter
 from interviews.events import TurnTimings
 from interviews.pipeline.events import CancelReason
 from interviews.pipeline.playback import PlaybackEstimate
@@ -51,6 +51,8 @@ class Speech:
     clause_audio: list[tuple[str, int]] = field(default_factory=list)  # (clause, MP3 bytes sent)
     held_s: float = 0.0  # time the page held this turn's playback for the candidate's voice
     ended_by_plan: bool = False  # the language model ended the interview (END_MARKER)
+    plan_question: int | None = None  # the planned question it asks (the model's <<Qn>> marker)
+    follow_up: bool = False  # a follow-up on the current planned question (<<F>>)
     failed: bool = False  # the language model failed before or while speaking
     cancel_reason: CancelReason | None = None
     tts_tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -144,7 +146,7 @@ class ReplyStreamer:
         self, source: TextSource, speech: Speech, clauses: asyncio.Queue[Clause | BaseException | None]
     ) -> None:
         """Language model pieces -> subtitles now, and clauses -> the voice as soon as each is complete."""
-        chunker, marker = ClauseChunker(), EndMarkerFilter()
+        chunker, marker = ClauseChunker(), MarkerFilter()
         limiter = asyncio.Semaphore(self.prefetch)
         marks = speech.marks
 
@@ -160,7 +162,9 @@ class ReplyStreamer:
             async for piece in source():
                 if marks.first_token_at is None:
                     marks.first_token_at = self.runtime.now()
-                if visible := marker.feed(piece):
+                visible = marker.feed(piece)
+                speech.plan_question, speech.follow_up = marker.question, marker.follow_up
+                if visible:
                     await self._subtitle(speech, visible)
                     for clause in chunker.feed(visible):
                         to_voice(clause)

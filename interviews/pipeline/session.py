@@ -15,19 +15,21 @@ from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from interviews.events import PendingAnswer, SessionSnapshot, TurnTimings
+from interviews.events import SessionSnapshot, TurnTimings
 from interviews.pipeline.answering import Answers
 from interviews.pipeline.config import SessionConfig
 from interviews.pipeline.events import CancelReason, InterviewFinished
 from interviews.pipeline.hands_free import HandsFreeIntake
-from interviews.pipeline.history import CANDIDATE, INTERVIEWER, History, TurnNumbers
+from interviews.pipeline.history import INTERVIEWER, History, TurnNumbers
 from interviews.pipeline.intake import HeaderJoiner
 from interviews.pipeline.interruption import Interruption, Kept
 from interviews.pipeline.limits import Budget
 from interviews.pipeline.playback import PlaybackEstimate
-from interviews.pipeline.ports import Observer, RealRuntime, Runtime, Send, Store
+from interviews.pipeline.ports import Observer, RealRuntime, Runtime, Send, Store, TurnScorer
+from interviews.pipeline.progress import plan_progress
 from interviews.pipeline.push_to_talk import PushToTalkIntake
 from interviews.pipeline.reply import ReplyStreamer, Speech, TextSource, fixed_text
+from interviews.pipeline.resume import Opening, opening
 from interviews.pipeline.tasks import TaskGroup, TurnLock
 from interviews.pipeline.timers import at_deadline, heartbeat
 from interviews.pipeline.timings import ReplyMarks, ms_between
@@ -65,6 +67,7 @@ class Session:
         observer: Observer | None = None,
         on_ended: Callable[[], Coroutine[Any, Any, None]] | None = None,
         on_superseded: Callable[[], Coroutine[Any, Any, None]] | None = None,
+        turn_model: TurnScorer | None = None,
     ) -> None:
         self.snapshot = snapshot
         self.interview_id = snapshot.interview_id
@@ -77,12 +80,13 @@ class Session:
         self.observer = observer
         self.on_ended = on_ended
         self.on_superseded = on_superseded
+        self.turn_model = turn_model
         self.ended = False
         self.end_reason = ""
         self.tasks = TaskGroup(interview_id=self.interview_id, on_bug=self._report_bug)
         self.lock = TurnLock(ended=lambda: self.ended)
         self.history = History(
-            snapshot.history, interview_id=self.interview_id, observer=observer, spawn=self.tasks.spawn
+            snapshot.history, interview_id=self.interview_id, observer=observer, spawn=self.tasks.notify
         )
         self.numbers = TurnNumbers(snapshot.next_turn_index)
         self.writer = TurnWriter(
@@ -147,6 +151,8 @@ class Session:
             hold_replies_until=self._hold_replies_until,
             session_ended=lambda: self.ended,
             endpoint_silence_s=self.config.endpoint_silence_s,
+            turn_model=self.turn_model,
+            last_question=self.history.last_interviewer_words,
         )
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -165,28 +171,21 @@ class Session:
         if (opening := self._opening()) is not None:
             self.tasks.spawn(opening)
 
-    def _opening(self) -> Any:
-        """What the interviewer does first on this connection: greet, or pick up where it stopped."""
-        last = self.history.last
-        now = self.runtime.now()
-        if not self.snapshot.greeting_spoken:
-            return self._greet()
-        if last is not None and last.speaker == INTERVIEWER and not last.text.strip():
-            # A question lost before its first sound (stored so by close()): ask it again, as the
-            # greeting if the candidate has not heard the interviewer at all yet.
-            greeting = not self.history.interviewer_heard
-            return self.lock.run(self.reply(reference=now, timings=TurnTimings(), greeting=greeting))
-        if last is None or last.speaker != CANDIDATE:
-            return None
-        # The connection dropped after an answer and before the reply: answer it now. An answer
-        # stored but never transcribed (its session ended first) is transcribed now, from the very
-        # audio that was stored; one cut off mid-way is asked for again.
-        pending: PendingAnswer | None = self.snapshot.pending_answer
-        if last.text.strip():
-            return self.lock.run(self.reply(reference=now, timings=TurnTimings()))
-        if pending is not None and pending.index == last.turn:
-            return self.lock.run(self.answers.resume(pending))
-        return self.lock.run(self.say(phrase(self.language, "resume_repeat")))
+    def _opening(self) -> Coroutine[Any, Any, None] | None:
+        now, pending = self.runtime.now(), self.snapshot.pending_answer
+        match opening(self.snapshot, self.history):
+            case Opening.GREET:
+                return self._greet()
+            case Opening.ASK_AGAIN | Opening.GREET_AGAIN as first:
+                greeting = first == Opening.GREET_AGAIN
+                return self.lock.run(self.reply(reference=now, timings=TurnTimings(), greeting=greeting))
+            case Opening.REPLY:
+                return self.lock.run(self.reply(reference=now, timings=TurnTimings()))
+            case Opening.TRANSCRIBE_STORED if pending is not None:
+                return self.lock.run(self.answers.resume(pending))
+            case Opening.REPEAT_REQUEST:
+                return self.lock.run(self.say(phrase(self.language, "resume_repeat")))
+        return None
 
     async def close(self) -> None:
         """The socket closed (or another connection took over): stop all work, keep what was said,
@@ -237,8 +236,16 @@ class Session:
     ) -> None:
         """The next thing the interviewer says, from the language model."""
         transcript = self.history.for_language_model()
+        seconds_left = self._remaining_seconds()
+        progress = plan_progress(
+            self.history.items, self.context.questions, now=datetime.now(UTC), seconds_left=seconds_left
+        )
         context = replace(
-            self.context, transcript=tuple(transcript), remaining_seconds=self._remaining_seconds(), closing=closing
+            self.context,
+            transcript=tuple(transcript),
+            remaining_seconds=seconds_left,
+            closing=closing,
+            progress=progress,
         )
         messages = build_messages(
             context, transcript, limit=self.config.history_messages, greeting=greeting, closing=closing
@@ -270,6 +277,12 @@ class Session:
             await self.send(ErrorFrame(ErrorCode.INTERVIEW_LIMIT, "This interview has reached its recording limit."))
         await self.say(phrase(self.language, "limit_closing"), interruptible=False)
         await self._finish("limit_reached")
+
+    async def close_for_a_person(self) -> None:
+        """The candidate asked for a person: end politely, keep everything, and say so to the recruiter
+        (the interview ends as `human_requested`, which admin shows as a request to act on)."""
+        await self.say(phrase(self.language, "human_closing"), interruptible=False)
+        await self._finish("human_requested")
 
     async def _speak(
         self, source: TextSource, *, reference: float, timings: TurnTimings, greeting: bool = False, interruptible: bool
@@ -305,7 +318,14 @@ class Session:
 
     def _store_reply(self, speech: Speech, kept: Kept) -> None:
         timings = speech.marks.stamp(speech.timings)
-        self.history.remember(turn=speech.index, speaker=INTERVIEWER, text=kept.text)
+        self.history.remember(
+            turn=speech.index,
+            speaker=INTERVIEWER,
+            text=kept.text,
+            plan_question=speech.plan_question,
+            follow_up=speech.follow_up,
+            started_at=speech.started_at,
+        )
         self.interruption.last = speech
         self.writer.record(
             index=speech.index,
@@ -319,6 +339,8 @@ class Session:
             is_greeting=speech.greeting,
             timings=timings,
             error=kept.note,
+            plan_question=speech.plan_question,
+            follow_up=speech.follow_up,
         )
         if (playback_ms := speech.marks.playback_started_ms) is not None:
             self.writer.playback_started(index=speech.index, latency_ms=playback_ms)
@@ -368,7 +390,7 @@ class Session:
         self.end_reason = reason
         self.writer.finish(reason=reason)
         if self.observer is not None:
-            self.tasks.spawn(self.observer(InterviewFinished(self.interview_id, reason)))
+            self.tasks.notify(self.observer(InterviewFinished(self.interview_id, reason)))
         await self.send(InterviewEnded(reason=reason, history=tuple(self.history.items)))
         if self.on_ended is not None:
             self.tasks.spawn(self._after_end(self.on_ended))

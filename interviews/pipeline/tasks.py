@@ -10,18 +10,30 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
+# How long a closing session waits for its last notices to observers to go out.
+NOTICE_GRACE_S = 2.0
+
 
 class TaskGroup:
     def __init__(self, *, interview_id: int, on_bug: Callable[[], Awaitable[None]]) -> None:
         self.interview_id = interview_id
         self.on_bug = on_bug
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._notices: set[asyncio.Task[Any]] = set()
 
     def spawn(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T | None]:
         task = asyncio.create_task(self._guard(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+    def notify(self, work: Coroutine[Any, Any, Any]) -> None:
+        """Tell observers (monitoring) something, without holding the interview up; unlike other
+        tasks, a closing session lets these finish (briefly) rather than cancelling them, so the
+        last events ("the interview ended") still reach the monitors."""
+        task = asyncio.create_task(self._guard(work))
+        self._notices.add(task)
+        task.add_done_callback(self._notices.discard)
 
     async def _guard(self, work: Coroutine[Any, Any, T]) -> T | None:
         try:
@@ -35,6 +47,8 @@ class TaskGroup:
             return None
 
     async def cancel_all(self, *, keep: asyncio.Task[Any] | None = None) -> None:
+        if self._notices:
+            await asyncio.wait(set(self._notices), timeout=NOTICE_GRACE_S)
         # Never the task that asks (e.g. the end-of-interview callback closing the session).
         current = asyncio.current_task()
         tasks = [task for task in self._tasks if task not in (keep, current) and not task.done()]

@@ -65,6 +65,8 @@ class TurnWriter:
         timings: TurnTimings | None = None,
         replaces: bool = False,
         audio_seconds: float | None = None,
+        plan_question: int | None = None,
+        follow_up: bool = False,
     ) -> None:
         record = TurnRecord(
             interview_id=self.interview_id,
@@ -81,6 +83,8 @@ class TurnWriter:
             timings=timings or TurnTimings(),
             replaces=replaces,
             audio_seconds=audio_seconds,
+            plan_question=plan_question,
+            follow_up=follow_up,
         )
         self._put(lambda: self.store.record_turn(record))
 

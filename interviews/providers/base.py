@@ -33,6 +33,25 @@ class Criterion:
     description: str = ""
     weight: float = 1.0
     scale_max: int = 5
+    anchors: tuple[str, ...] = ()  # what each scale point means, lowest first (empty: defaults)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProgress:
+    """Where the interview stands in its plan, computed by the pipeline for each interviewer turn."""
+
+    question: int  # the planned question being asked, 1-based; 0 = none asked yet
+    questions: int
+    follow_ups: int  # follow-ups already asked on it
+    follow_up_limit: int  # the recruiter's budget of follow-ups for it
+    seconds_left: float | None  # in the whole interview
+    question_seconds: float | None = None  # since it was asked
+    question_limit_s: float | None = None  # the recruiter's time for it (None: no limit)
+
+    @property
+    def question_time_up(self) -> bool:
+        limit, spent = self.question_limit_s, self.question_seconds
+        return limit is not None and spent is not None and spent >= limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +64,7 @@ class InterviewContext:
     candidate_name: str = ""
     job_description: str = ""
     persona: str = ""
+    what_happens_next: str = ""  # what the candidate is told about next steps at the end
     time_limit_minutes: int = 20
     questions: tuple[PlannedQuestion, ...] = ()
     criteria: tuple[Criterion, ...] = ()
@@ -53,6 +73,7 @@ class InterviewContext:
     transcript: tuple[Message, ...] = ()
     remaining_seconds: float | None = None
     closing: bool = False  # time is up: thank the candidate and close
+    progress: PlanProgress | None = None
 
 
 @dataclass(frozen=True, slots=True)

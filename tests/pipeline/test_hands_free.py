@@ -12,8 +12,6 @@ import pytest
 from interviews.audio import RECOGNITION_RATE, decode_to_pcm
 from interviews.testing.harness import Harness, playback, silence, speak
 
-pytestmark = pytest.mark.asyncio
-
 S = RECOGNITION_RATE
 
 

@@ -6,8 +6,6 @@ import pytest
 
 from interviews.testing.harness import Harness, audio_end, interrupt, playback, recording, tone
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_interrupting_a_reply_stops_its_streams_and_stores_what_was_heard():
     harness = Harness()

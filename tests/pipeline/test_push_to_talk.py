@@ -11,8 +11,6 @@ from interviews.protocol import AudioChunk
 from interviews.testing.harness import At, Harness, audio_end, recording, tone
 from interviews.testing.webm import make_test_webm
 
-pytestmark = pytest.mark.asyncio
-
 
 async def test_an_answer_is_stored_when_it_ends_before_it_is_transcribed():
     harness = Harness(greeting_spoken=True)

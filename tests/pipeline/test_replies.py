@@ -6,8 +6,6 @@ import pytest
 
 from interviews.testing.harness import Harness, audio_end, recording, tone
 
-pytestmark = pytest.mark.asyncio
-
 # The scripted providers' defaults: transcription 0.3 s; first token 0.4 s, then 25 ms a token;
 # first voice byte 0.15 s after its request, then 40 ms a chunk.
 

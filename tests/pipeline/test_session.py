@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from interviews.events import HistoryItem, PendingAnswer, RecordingTotals
 from interviews.pipeline.config import SessionConfig
 from interviews.pipeline.interruption import NOT_HEARD
@@ -11,8 +9,6 @@ from interviews.pipeline.limits import Limits
 from interviews.protocol import AudioChunk, EndInterview
 from interviews.testing.harness import At, Harness, audio_end, make_snapshot, recording, tone
 from interviews.testing.webm import make_test_webm
-
-pytestmark = pytest.mark.asyncio
 
 GREETING = HistoryItem(turn=0, speaker="interviewer", text="Hello! Tell me about yourself.")
 
@@ -118,3 +114,35 @@ async def test_a_session_whose_writes_are_refused_as_superseded_stops_writing_an
     run = await harness.run([], until_s=3)
     assert told == ["superseded"]  # once, however many writes were queued
     assert run.session.writer.superseded and run.store.turns == {}
+
+
+def test_where_the_plan_stands_counts_only_marked_follow_ups_and_the_time_on_the_question():
+    from datetime import UTC, datetime, timedelta
+
+    from interviews.pipeline.progress import plan_progress
+    from interviews.providers.base import PlannedQuestion
+
+    asked = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    history = [
+        HistoryItem(0, "interviewer", "Hello. Question one?", plan_question=1, started_at=asked),
+        HistoryItem(1, "candidate", "Hm?"),
+        HistoryItem(2, "interviewer", "Sorry, I didn't catch that. Could you say it again?"),  # a fixed sentence
+        HistoryItem(3, "candidate", "I built it."),
+        HistoryItem(4, "interviewer", "Tell me more about it.", follow_up=True),
+        HistoryItem(5, "candidate", "It was a ledger."),
+    ]
+    questions = [PlannedQuestion("Question one?", follow_up_depth=2, time_limit_seconds=120), PlannedQuestion("Two?")]
+    progress = plan_progress(history, questions, now=asked + timedelta(seconds=150), seconds_left=600.0)
+    assert (progress.question, progress.questions, progress.follow_ups, progress.follow_up_limit) == (1, 2, 1, 2)
+    assert progress.question_seconds == 150.0 and progress.question_limit_s == 120.0 and progress.question_time_up
+
+
+async def test_asking_for_a_person_ends_politely_in_fixed_words_and_flags_the_interview():
+    harness = Harness(greeting_spoken=True)
+    harness.stt.transcripts = ["Sorry, can I speak to a real person instead of a bot?"]
+    run = await harness.run([recording(tone(1.0), at=1.0), audio_end(1.1)], until_s=12)
+    assert "speak with a person" in run.text(1) and "Everything you said so far is kept" in run.text(1)
+    assert harness.store.finished == "human_requested"
+    assert run.kinds()[-1] == "interview_ended" and run.frames[-1].frame.reason == "human_requested"
+    assert harness.llm.calls == []  # no model call: the request is honoured, not argued with
+    assert run.store.ordered()[0].text.startswith("Sorry, can I speak to a real person")

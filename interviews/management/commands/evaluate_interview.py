@@ -32,10 +32,12 @@ class Command(BaseCommand):
             raise CommandError(f"The evaluation of interview {interview.pk} is {evaluation.status} elsewhere.")
         if evaluation.evaluator == Evaluation.Evaluator.HEURISTIC:
             self.stdout.write(HEURISTIC_NOTICE)
+        overall = "no criterion assessed" if evaluation.overall_score is None else f"{evaluation.overall_score}%"
         self.stdout.write(
-            f"Interview {interview.pk}: {evaluation.overall_score}% ({evaluation.recommendation}) "
+            f"Interview {interview.pk}: {overall} ({evaluation.recommendation}) "
             f"by {evaluation.model_name}, rubric version {evaluation.rubric_version}"
         )
         for score in evaluation.scores.all():
             verified = len(score.verified_evidence)
-            self.stdout.write(f"  {score.criterion}: {score.score}/{score.scale_max} ({verified} verified quote(s))")
+            shown = "not assessed" if score.score is None else f"{score.score}/{score.scale_max}"
+            self.stdout.write(f"  {score.criterion}: {shown} ({verified} verified quote(s))")

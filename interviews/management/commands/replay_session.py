@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from interviews import reports, selectors
-from interviews.chunker import ClauseChunker, EndMarkerFilter
+from interviews.chunker import ClauseChunker, MarkerFilter
 from interviews.exceptions import InterviewError
 from interviews.models import Interview, Turn
 from interviews.prompts import build_messages
@@ -93,7 +93,7 @@ async def rerun_answer(
     history = [*answer.history_before, Message("user", result.transcript)]
     turn_context = replace(context, transcript=tuple(history))
     messages = build_messages(turn_context, history, limit=history_limit)
-    chunker, marker = ClauseChunker(), EndMarkerFilter()
+    chunker, marker = ClauseChunker(), MarkerFilter()
     pieces: list[str] = []
     tts_task: asyncio.Task[None] | None = None
 

@@ -21,6 +21,65 @@ RUBRIC = {
         ("주인의식", "결과에 책임을 지고 장애에서 배운다.", 1.0),
     ],
 }
+# What each point of the 1-5 scale means per criterion, lowest first (what the evaluator is held to).
+ANCHORS = {
+    "Technical depth": (
+        "Cannot describe how a system they worked on works, or gets the basics wrong.",
+        "Describes the system only at a high level: no data model, failure modes or trade-offs of their own.",
+        "Explains the data model or a failure mode of a system they built, with gaps.",
+        "Explains the data model, failure modes and a trade-off they made, with concrete numbers or examples.",
+        "As 4, and weighs the alternatives they rejected and what they would change, with evidence from production.",
+    ),
+    "Problem solving": (
+        "No approach to the problem, or only guesses.",
+        "Names a generic fix without breaking the problem down or checking assumptions.",
+        "Breaks the problem into parts and picks an option, with little comparison or checking.",
+        "Breaks it down, compares options with reasons, and checks assumptions with measurements.",
+        "As 4, and anticipates failure cases and verifies the result against the original goal.",
+    ),
+    "Communication": (
+        "Hard to follow, or does not address the question.",
+        "Addresses the question partly; too rambling or too terse to follow the reasoning.",
+        "Clear enough, with some detours or missing structure.",
+        "Clear, structured and concise; the examples fit the question.",
+        "Clear and concise throughout, at the right level of detail for the listener.",
+    ),
+    "Ownership": (
+        "Describes the work only as what others did or what happened to them.",
+        "Mentions their part, but takes no responsibility for outcomes or incidents.",
+        "Takes responsibility for their part of an outcome; little on what they learned.",
+        "Owns an outcome or an incident end to end, and says what they changed afterwards.",
+        "As 4, and changed how the team works so it cannot recur, and helped others learn from it.",
+    ),
+    "기술 깊이": (
+        "자신이 일한 시스템이 어떻게 동작하는지 설명하지 못하거나 기본을 틀린다.",
+        "시스템을 개괄적으로만 설명한다: 자신이 다룬 데이터 모델, 장애 양상, 트레이드오프가 없다.",
+        "자신이 만든 시스템의 데이터 모델이나 장애 양상을 설명하지만 빈틈이 있다.",
+        "데이터 모델, 장애 양상, 자신이 내린 트레이드오프를 구체적인 수치나 예와 함께 설명한다.",
+        "4점에 더해, 버린 대안과 지금이라면 바꿀 점을 운영에서 얻은 근거와 함께 따진다.",
+    ),
+    "문제 해결": (
+        "문제에 대한 접근이 없거나 추측뿐이다.",
+        "문제를 나누거나 가정을 확인하지 않고 일반적인 해결책만 말한다.",
+        "문제를 나누고 선택지를 고르지만 비교나 확인이 부족하다.",
+        "문제를 나누고, 선택지를 근거와 함께 비교하며, 측정으로 가정을 확인한다.",
+        "4점에 더해, 실패 경우를 예상하고 결과를 원래 목표에 비추어 검증한다.",
+    ),
+    "의사소통": (
+        "따라가기 어렵거나 질문에 답하지 않는다.",
+        "질문에 일부만 답한다: 너무 장황하거나 짧아서 논리를 따라가기 어렵다.",
+        "대체로 명확하지만 곁가지나 구조가 부족한 부분이 있다.",
+        "명확하고 구조적이며 간결하다. 예가 질문에 맞는다.",
+        "처음부터 끝까지 명확하고 간결하며, 듣는 사람에게 맞는 수준으로 설명한다.",
+    ),
+    "주인의식": (
+        "일을 다른 사람이 한 일이나 자신에게 일어난 일로만 말한다.",
+        "자신의 역할은 말하지만 결과나 장애에 대한 책임은 지지 않는다.",
+        "결과 중 자신의 몫에 책임을 지지만 배운 점은 거의 없다.",
+        "결과나 장애를 처음부터 끝까지 책임지고, 그 뒤에 무엇을 바꿨는지 말한다.",
+        "4점에 더해, 재발하지 않도록 팀의 일하는 방식을 바꾸고 다른 사람이 배우도록 도왔다.",
+    ),
+}
 QUESTIONS = {
     "en": [
         "To start, could you walk me through a backend system you built recently and your part in it?",
@@ -44,7 +103,10 @@ TEMPLATES = {
         "role": "Senior Backend Engineer",
         "job_description": "Design, build and operate the Python and Go services behind our payments "
         "platform: APIs, data pipelines, PostgreSQL, Redis and queues, with on-call rotation.",
-        "persona": "You are Alex, a warm senior engineer at the company. Keep questions short and concrete.",
+        "persona": "You are Alex, the company's AI interviewer: friendly and calm. Keep questions short and "
+        "concrete. If asked, say that you are an AI and that a person on the hiring team reviews the interview.",
+        "what_happens_next": "The hiring team reviews every interview within five working days and will email "
+        "you about the next step.",
     },
     "ko": {
         "slug": "backend-engineer-ko",
@@ -52,7 +114,9 @@ TEMPLATES = {
         "role": "시니어 백엔드 엔지니어",
         "job_description": "결제 플랫폼을 뒷받침하는 Python/Go 서비스의 설계, 개발, 운영: API, 데이터 "
         "파이프라인, PostgreSQL, Redis, 메시지 큐, 온콜 포함.",
-        "persona": "당신은 회사의 친절한 시니어 엔지니어 민준입니다. 질문은 짧고 구체적으로 하세요.",
+        "persona": "당신은 회사의 AI 면접관 민준입니다. 친절하고 차분하게, 질문은 짧고 구체적으로 하세요. "
+        "물어보면 AI라는 것과 채용팀의 사람이 면접을 검토한다는 것을 밝히세요.",
+        "what_happens_next": "채용팀이 영업일 기준 5일 안에 모든 면접을 검토하고 다음 단계를 이메일로 안내해 드립니다.",
     },
 }
 
@@ -75,7 +139,14 @@ class Command(BaseCommand):
                 for position, text in enumerate(QUESTIONS[language])
             )
             RubricCriterion.objects.bulk_create(
-                RubricCriterion(template=template, position=position, name=name, description=description, weight=weight)
+                RubricCriterion(
+                    template=template,
+                    position=position,
+                    name=name,
+                    description=description,
+                    weight=weight,
+                    anchors=list(ANCHORS[name]),
+                )
                 for position, (name, description, weight) in enumerate(RUBRIC[language])
             )
             verb = "created" if created else "updated"
