@@ -27,11 +27,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt constraints.txt | 
 
 setup: $(VENV)/.installed
 	scripts/system-deps.sh run
+	$(BIN)/python scripts/fetch_models.py
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 
 setup-dev: $(VENV)/.installed-dev
 	scripts/system-deps.sh test
+	$(BIN)/python scripts/fetch_models.py
 
 ## run: set up, create a demo interview, print its invite link and serve on PORT (no API keys needed)
 run: setup

@@ -42,19 +42,77 @@ from interviews.audio import RECOGNITION_RATE, decode_to_pcm  # noqa: E402 (afte
 from interviews.providers.base import Voice  # noqa: E402 (after the project is put on sys.path)
 from interviews.providers.local_tts import LocalTextToSpeech  # noqa: E402 (after the project is put on sys.path)
 
-# (name, [spoken text or pause in seconds, ...]); every answer ends with 3.5 s of silence.
-SCRIPT: list[tuple[str, list[str | float]]] = [
-    ("complete answer", ["I built the payments service in Go and ran it for three years."]),
-    ("two sentences", ["We used PostgreSQL.", 0.4, "Later we added Redis for the hot paths."]),
-    ("thinking pause 0.7 s", ["The hardest part was the migration.", 0.7, "We had to keep both systems in sync."]),
-    ("thinking pause 1.0 s", ["It took about six months.", 1.0, "Most of it was testing."]),
-    ("thinking pause 1.5 s", ["We had one outage that year.", 1.5, "After it we added load shedding."]),
-    ("thinking pause 2.5 s", ["I led a team of four.", 2.5, "Two of them were new graduates."]),
-    ("um pause 2 s", ["So, um", 2.0, "I think the main lesson was to measure first."]),
-    ("unfinished sentence 2 s", ["And then we", 2.0, "moved the queue to a managed service."]),
-    ("trailing and 1.8 s", ["We tried caching and", 1.8, "it cut the latency in half."]),
-    ("one word", ["Yes."]),
-    ("hmm then answer", ["Hmm.", 1.6, "I would start with the data model."]),
+OPEN_EN = "To start, could you walk me through a backend system you built recently?"
+OPEN_KO = "먼저 최근에 만든 백엔드 시스템을 설명해 주시겠어요?"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One spoken answer: what kind it is, the question it answers, and its words and pauses (s)."""
+
+    name: str
+    kind: str  # "finished" | "short" (a short complete answer) | "pause" (pauses inside: never cut)
+    question: str
+    parts: list[str | float]
+    language: str = "en"
+
+
+SCRIPT: list[Scenario] = [
+    # Finished answers: the reply should be heard promptly.
+    Scenario(
+        "complete answer", "finished", OPEN_EN, ["I built the payments service in Go and ran it for three years."]
+    ),
+    Scenario(
+        "crisp ending",
+        "finished",
+        OPEN_EN,
+        ["We moved the ledger to PostgreSQL, and the nightly reconciliation caught every mismatch."],
+    ),
+    Scenario(
+        "two sentences", "finished", OPEN_EN, ["We used PostgreSQL.", 0.4, "Later we added Redis for the hot paths."]
+    ),
+    Scenario("korean complete", "finished", OPEN_KO, ["저는 결제 서비스를 만들고 삼 년 동안 운영했습니다."], "ko"),
+    # Short complete answers to closed questions.
+    Scenario("one word", "short", "Have you worked with Go before?", ["Yes."]),
+    Scenario("yes, twice", "short", "Have you been on call before?", ["Yes, twice."]),
+    Scenario("a number", "short", "How many engineers were on your team?", ["Four engineers."]),
+    Scenario("korean short", "short", "온콜을 해 보신 적이 있나요?", ["네, 두 번 했습니다."], "ko"),
+    # Pauses inside an answer: the candidate is thinking, never to be cut.
+    Scenario(
+        "thinking pause 0.7 s",
+        "pause",
+        OPEN_EN,
+        ["The hardest part was the migration.", 0.7, "We had to keep both systems in sync."],
+    ),
+    Scenario("thinking pause 1.0 s", "pause", OPEN_EN, ["It took about six months.", 1.0, "Most of it was testing."]),
+    Scenario(
+        "thinking pause 1.5 s",
+        "pause",
+        OPEN_EN,
+        ["We had one outage that year.", 1.5, "After it we added load shedding."],
+    ),
+    Scenario(
+        "thinking pause 2.5 s", "pause", OPEN_EN, ["I led a team of four.", 2.5, "Two of them were new graduates."]
+    ),
+    Scenario("um pause 2 s", "pause", OPEN_EN, ["So, um", 2.0, "I think the main lesson was to measure first."]),
+    Scenario(
+        "unfinished sentence 2 s", "pause", OPEN_EN, ["And then we", 2.0, "moved the queue to a managed service."]
+    ),
+    Scenario("trailing and 1.8 s", "pause", OPEN_EN, ["We tried caching and", 1.8, "it cut the latency in half."]),
+    Scenario("hmm then answer", "pause", OPEN_EN, ["Hmm.", 1.6, "I would start with the data model."]),
+    Scenario(
+        "list",
+        "pause",
+        OPEN_EN,
+        [
+            "First, we measured the latency,",
+            1.2,
+            "second, we added caching,",
+            1.2,
+            "and third, we sharded the database.",
+        ],
+    ),
+    Scenario("korean trailing", "pause", OPEN_KO, ["결제 서비스를 만들었고", 1.5, "삼 년 동안 운영했습니다."], "ko"),
 ]
 END_SILENCE_S = 3.5
 KEYS = ("OPENAI_API_KEY", "ELEVENLABS_API_KEY", "STT_PROVIDER", "LLM_PROVIDER", "TTS_PROVIDER", "DATABASE_URL")
@@ -63,6 +121,7 @@ KEYS = ("OPENAI_API_KEY", "ELEVENLABS_API_KEY", "STT_PROVIDER", "LLM_PROVIDER", 
 @dataclass
 class Outcome:
     name: str
+    kind: str
     speech_end_s: float  # where the last word ends in the recording
     pauses: list[tuple[float, float]]  # (start, end) of pauses inside the answer
     decisions: list[float] = field(default_factory=list)  # "answer ended" decisions, stream time
@@ -78,7 +137,9 @@ def voiced_end(pcm: np.ndarray, threshold: float = 0.01) -> float:
     return (loud[-1] + 1) / RECOGNITION_RATE if len(loud) else 0.0
 
 
-async def render(tts: LocalTextToSpeech, parts: list[str | float]) -> tuple[np.ndarray, float, list]:
+async def render(
+    tts: LocalTextToSpeech, parts: list[str | float], language: str = "en"
+) -> tuple[np.ndarray, float, list]:
     pieces: list[np.ndarray] = [np.zeros(int(0.5 * RECOGNITION_RATE), dtype=np.float32)]
     position = 0.5
     pauses: list[tuple[float, float]] = []
@@ -90,7 +151,7 @@ async def render(tts: LocalTextToSpeech, parts: list[str | float]) -> tuple[np.n
             position += part
             pauses.append((pause_start, position))
             continue
-        mp3 = b"".join([chunk async for chunk in tts.stream(part, voice=Voice(language="en"))])
+        mp3 = b"".join([chunk async for chunk in tts.stream(part, voice=Voice(language=language))])
         pcm = decode_to_pcm(mp3)
         if pauses and pauses[-1][1] == position:
             # The real silence runs from the last voice to the next one, not just the inserted gap.
@@ -103,13 +164,15 @@ async def render(tts: LocalTextToSpeech, parts: list[str | float]) -> tuple[np.n
     return np.concatenate(pieces), last_voice_end, pauses
 
 
-async def run_one(server: Any, name: str, pcm: np.ndarray, speech_end: float, pauses: list) -> Outcome:
+async def run_one(
+    server: Any, scenario: Scenario, template: str, pcm: np.ndarray, speech_end: float, pauses: list
+) -> Outcome:
     import websockets
 
     from interviews.testing.live import frames_until, speak_in_real_time
 
-    outcome = Outcome(name=name, speech_end_s=speech_end, pauses=pauses)
-    interview = server.create_interview(candidate="Endpointing")
+    outcome = Outcome(name=scenario.name, kind=scenario.kind, speech_end_s=speech_end, pauses=pauses)
+    interview = server.create_interview(template=template, candidate="Endpointing")
     duration_s = len(pcm) / RECOGNITION_RATE
     async with websockets.connect(interview["websocket_url"], origin=server.url, max_size=None) as ws:
         await ws.recv()  # session_state
@@ -147,7 +210,19 @@ def start_server(data_dir: Path) -> Any:
     for key in KEYS:
         os.environ.pop(key, None)  # no keys: every stage runs on its local engine
     server = LiveServer(data_dir=data_dir, env={"WARM_PROVIDERS": "1"}).prepare()
-    server.set_hands_free("backend-engineer-en", True)
+    # One hands-free template per scenario, whose first question is the one the scenario answers.
+    rows = [(f"eot-{i}", scenario.language, scenario.question) for i, scenario in enumerate(SCRIPT)]
+    server.manage(
+        "shell",
+        "-c",
+        "from interviews.models import InterviewTemplate, TemplateQuestion\n"
+        f"for slug, language, question in {rows!r}:\n"
+        "    t = InterviewTemplate.objects.create(slug=slug, title='Endpointing', role='Backend Engineer',"
+        " language=language, hands_free=True, time_limit_minutes=20)\n"
+        "    TemplateQuestion.objects.create(template=t, position=0, text=question, follow_up_depth=1)\n"
+        # A second question, so that whatever the interviewer makes of the answer it is no closing.
+        "    TemplateQuestion.objects.create(template=t, position=1, text=question, follow_up_depth=1)\n",
+    )
     return server.start()
 
 
@@ -158,10 +233,12 @@ async def main(repeats: int) -> dict:
         server = start_server(Path(tmp))
         try:
             for repeat in range(repeats):
-                for name, parts in SCRIPT:
-                    pcm, speech_end, pauses = await render(tts, parts)  # Piper varies a little each time
-                    outcome = await run_one(server, name, pcm, speech_end, pauses)
+                for number, scenario in enumerate(SCRIPT):
+                    # Piper varies a little each time.
+                    pcm, speech_end, pauses = await render(tts, scenario.parts, scenario.language)
+                    outcome = await run_one(server, scenario, f"eot-{number}", pcm, speech_end, pauses)
                     outcomes.append(outcome)
+                    name = scenario.name
                     print(
                         f"[{repeat + 1}/{repeats}] {name}: decisions {[round(d, 2) for d in outcome.decisions]} "
                         f"speech end {speech_end:.2f} continued {outcome.continued} "
@@ -193,7 +270,7 @@ def analyse(outcomes: list[Outcome]) -> dict:
             reply_delays.append(heard[0] - o.speech_end_s)
     pauses_total = sum(len(o.pauses) for o in outcomes)
     per_scenario = {}
-    for name, _ in SCRIPT:
+    for name in [scenario.name for scenario in SCRIPT]:
         mine = [o for o in outcomes if o.name == name]
         gaps = [end - start for o in mine for start, end in o.pauses]
         scenario_delays = [
@@ -217,7 +294,22 @@ def analyse(outcomes: list[Outcome]) -> dict:
             "runs": len(mine),
         }
     audible = sum(_audible(o) for o in outcomes)
+    per_kind = {}
+    for kind in ("finished", "short", "pause"):
+        mine = [o for o in outcomes if o.kind == kind]
+        heard = [
+            next(r for r in o.reply_audio_s if r > o.speech_end_s) - o.speech_end_s
+            for o in mine
+            if any(r > o.speech_end_s for r in o.reply_audio_s)
+        ]
+        per_kind[kind] = {
+            "heard_s": _spread(heard),
+            "audible_cuts": sum(_audible(o) for o in mine),
+            "withdrawn": sum(o.withdrawn for o in mine),
+            "runs": len(mine),
+        }
     return {
+        "per_kind": per_kind,
         "answers": len(outcomes),
         "pauses_inside_answers": pauses_total,
         "early_decisions": sum(_early(o) for o in outcomes),
@@ -268,6 +360,12 @@ if __name__ == "__main__":
         ):
             if (spread := result[key]) is not None:
                 print(f"{label}: p50 {spread['p50']} s, p90 {spread['p90']} s, range {spread['min']}-{spread['max']} s")
+        for kind, row in result["per_kind"].items():
+            heard = row["heard_s"] or {}
+            print(
+                f"{kind:9} reply heard after the last word: p50 {heard.get('p50')} s, p90 {heard.get('p90')} s; "
+                f"audible cuts {row['audible_cuts']}, replies withdrawn {row['withdrawn']} (/{row['runs']} answers)"
+            )
         header = (
             f"{'scenario':26} {'silence s':>9} {'delay s':>8} {'heard s':>8} {'early':>6} {'recovered':>9} "
             f"{'audible':>8} {'split':>6}"

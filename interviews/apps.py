@@ -43,11 +43,13 @@ class InterviewsConfig(AppConfig):
 
 def _warm() -> None:
     from interviews.provider_settings import fresh_providers
+    from interviews.turn_model import load_turn_model
 
     async def warm() -> None:
         providers = fresh_providers()
         await providers.warm()
         logger.info("providers warm: %s", providers.describe())
+        load_turn_model(settings.MODELS_DIR)  # hands-free end of turn
 
     try:
         asyncio.run(warm())

@@ -35,6 +35,7 @@ from interviews.protocol import (
 )
 from interviews.provider_settings import configured_providers
 from interviews.services import InterviewStore
+from interviews.turn_model import load_turn_model
 
 logger = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             observer=self._observe,
             on_ended=self._on_ended,
             on_superseded=self._on_superseded,
+            turn_model=await asyncio.to_thread(load_turn_model, settings.MODELS_DIR),
         )
         await self.session.start()
         if self._successors:

@@ -8,13 +8,12 @@ decoder and the VAD, so it is tested on scripted audio without a socket.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, IncrementalDecoder
-from interviews.languages import language_base
+from interviews.end_of_turn import Decision, Question, TurnConfig, decide
 from interviews.protocol import EBML_MAGIC
 
 # The page's MediaRecorder timeslice in hands-free mode (HANDS_FREE_TIMESLICE_MS in client.js): voice
@@ -22,37 +21,19 @@ from interviews.protocol import EBML_MAGIC
 STREAM_TIMESLICE_S = 0.05
 WINDOW = 512  # samples per VAD window at 16 kHz (32 ms), what Silero expects
 WINDOW_S = WINDOW / RECOGNITION_RATE
-
-# Words after which a speaker is usually not done: wait longer before taking the turn.
-TRAILING = {
-    "en": {
-        "um", "uh", "er", "erm", "hmm", "so", "and", "but", "because", "like", "well", "or", "the", "a",
-        "to", "of", "with", "that", "which", "if", "then", "also", "basically", "actually", "i", "we",
-    },
-    "ko": {"음", "어", "그", "저", "그러니까", "그래서", "근데", "그리고", "그런데", "뭐", "이제", "약간", "아"},
-}  # fmt: skip
-_LAST_WORD = re.compile(r"(\w+)\W*$", re.UNICODE)
+TURN_MODEL_WINDOW_S = 8.0  # the end-of-turn model hears the last 8 s (turn_model.py)
 
 
 @dataclass(frozen=True)
-class EndpointConfig:
+class EndpointConfig(TurnConfig):
+    """The listener's thresholds; when an answer is finished is end_of_turn.TurnConfig's part."""
+
     speech_threshold: float = 0.5  # VAD probability that counts as voice
     min_speech_s: float = 0.15  # voiced time before "speech started"
     # Over the interviewer, the first voiced window starts the utterance (and so holds the
     # interviewer): stopping quickly matters more there, and a false start costs only a short hold
     # (and after two in one turn, or the interviewer's own echo, the page only ducks).
     overlap_min_speech_s: float = WINDOW_S
-    silence_s: float = 1.2  # pause that ends a complete-sounding answer
-    # ... after a short utterance (thinking aloud, "hmm") or a trailing-off one ("so...", "and the"),
-    # or while the words before the pause are not recognised yet.
-    patient_silence_s: float = 3.0
-    # With that patience, the answer is taken as ended (and the reply prepared) this much before the
-    # patience runs out, and the reply is heard only once it has: the candidate who goes on within
-    # it reopens the answer, and the reply costs no provider time on top of the patience.
-    prepare_ahead_s: float = 0.8
-    # A short answer to an interview question is more often a preamble or a thought that goes on
-    # ("It took about six months." ... "Most of it was testing.") than the whole answer.
-    short_utterance_s: float = 2.5
     barge_in_s: float = 0.6  # voiced time over the interviewer before it stops: backchannels are shorter
     # Over the interviewer, the page holds its playback as soon as voice starts; a pause this long
     # ends an utterance that never became a barge-in ("mm-hm", a cough), and the interviewer goes on.
@@ -60,23 +41,13 @@ class EndpointConfig:
     preroll_s: float = 0.3  # audio kept from before speech was detected, so first syllables are not cut
 
 
-def silence_needed(*, voiced_s: float, partial: str, language: str, config: EndpointConfig) -> float:
-    """How long a pause must last before the answer is taken as finished."""
-    text = partial.strip()
-    if text.endswith(("...", "…", ",", "-", "—")):
-        return config.patient_silence_s
-    match = _LAST_WORD.search(text.lower())
-    if match and match.group(1) in TRAILING.get(language_base(language), TRAILING["en"]):
-        return config.patient_silence_s
-    if voiced_s < config.short_utterance_s:
-        return config.patient_silence_s
-    return config.silence_s
-
-
 @dataclass
 class ListenerEvent:
-    kind: str  # "start" | "barge_in" | "end"
-    pcm: np.ndarray | None = None  # the whole utterance, for "barge_in" (so far) and "end"
+    kind: str  # "start" | "barge_in" | "pause" | "end"
+    # The whole utterance, for "barge_in" (so far) and "end"; for "pause", the audio up to the pause
+    # (the last 8 s), for the end-of-turn model, and `pause` its number (see Listener.finished).
+    pcm: np.ndarray | None = None
+    pause: int = 0
     voiced_s: float = 0.0
     overlapping: bool = False  # the utterance began while the interviewer was speaking
     # Where the utterance's audio begins ("start") or ends ("end"), in seconds of the whole stream.
@@ -92,6 +63,8 @@ class _Utterance:
     silence_s: float = 0.0
     barge_in_sent: bool = False
     overlapping: bool = False
+    # A reopened answer: its audio before the pause, which the end-of-turn model hears too.
+    earlier: np.ndarray | None = None
 
 
 class Listener:
@@ -117,6 +90,14 @@ class Listener:
         self.samples_seen = 0
         # Set by the caller before each feed: speech that starts now overlaps the interviewer.
         self.interviewer_speaking = False
+        # The end-of-turn model (set by the caller): with `scores_pauses`, each pause in an answer
+        # emits a "pause" event, and the caller sets `finished` to the model's probability for it
+        # (pause number `pause`); a pause the voice ended is forgotten.
+        self.scores_pauses = False
+        self.finished: float | None = None
+        self.pause = 0
+        self.question = Question.OPEN  # the interviewer's last question, open or closed
+        self._pause_scored = False
 
     @property
     def in_utterance(self) -> bool:
@@ -167,30 +148,46 @@ class Listener:
             self._onset_s = 0.0
             self.partial = ""
             self.partial_covers_s = None
+            self.finished, self._pause_scored = None, False
             return ListenerEvent("start", voiced_s=utterance.voiced_s, overlapping=utterance.overlapping, at_s=at_s)
         utterance.pcm.append(window)
         added.append(window)
         if voiced:
             utterance.voiced_s += WINDOW_S
             utterance.silence_s = 0.0
+            self.finished, self._pause_scored = None, False
         else:
             utterance.silence_s += WINDOW_S
         if not utterance.barge_in_sent and utterance.voiced_s >= config.barge_in_s:
             utterance.barge_in_sent = True
             return ListenerEvent("barge_in", pcm=np.concatenate(utterance.pcm), voiced_s=utterance.voiced_s)
         if utterance.overlapping and not utterance.barge_in_sent:
-            needed = config.release_s  # not (yet) an interruption: let the interviewer go on soon
+            # Not (yet) an interruption: let the interviewer go on soon.
+            decision = Decision(config.release_s, config.release_s)
         else:
-            needed = silence_needed(
-                voiced_s=utterance.voiced_s, partial=self.partial, language=self.language, config=config
-            )
             speech_end_s = len(utterance.pcm) * WINDOW_S - utterance.silence_s
-            if self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1:
-                needed = config.patient_silence_s
-        decide_at = needed
-        if needed > config.silence_s:  # a patient pause: prepare the reply ahead, heard after `needed`
-            decide_at = max(config.silence_s, needed - config.prepare_ahead_s)
-        if utterance.silence_s >= decide_at - 1e-9:
+            decision = decide(
+                voiced_s=utterance.voiced_s,
+                partial=self.partial,
+                language=self.language,
+                finished=self.finished,
+                question=self.question,
+                words_lag=self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1,
+                config=config,
+            )
+            if (
+                self.scores_pauses
+                and not self._pause_scored
+                and utterance.silence_s >= config.assess_after_s - 1e-9
+                and utterance.silence_s < decision.end_after_s - 1e-9
+            ):
+                self._pause_scored = True
+                self.pause += 1
+                recent = np.concatenate(utterance.pcm[-int(TURN_MODEL_WINDOW_S / WINDOW_S) :])
+                if utterance.earlier is not None and len(recent) < TURN_MODEL_WINDOW_S * RECOGNITION_RATE:
+                    recent = np.concatenate([utterance.earlier, recent])[-int(TURN_MODEL_WINDOW_S * RECOGNITION_RATE) :]
+                return ListenerEvent("pause", pcm=recent, pause=self.pause)
+        if utterance.silence_s >= decision.end_after_s - 1e-9:
             self._utterance = None
             pcm = np.concatenate(utterance.pcm)
             # Drop the trailing silence but keep a little, as a recorder would.
@@ -204,7 +201,7 @@ class Listener:
                 voiced_s=utterance.voiced_s,
                 overlapping=utterance.overlapping,
                 at_s=at_s,
-                speak_after_s=max(0.0, needed - utterance.silence_s),
+                speak_after_s=max(0.0, decision.heard_after_s - utterance.silence_s),
             )
         return None
 
@@ -233,11 +230,14 @@ class Listener:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate(self._utterance.pcm)
 
-    def continue_utterance(self, voiced_s: float) -> None:
+    def continue_utterance(self, voiced_s: float, earlier: np.ndarray | None = None) -> None:
         """The current utterance goes on with an answer taken as ended too soon: its voice counts,
-        so a reopened answer is no longer "short" because of what came after the pause."""
+        so a reopened answer is no longer "short" because of what came after the pause, and the
+        end-of-turn model scores its pauses with `earlier` (the audio before) in front, as it does
+        any answer: "Sorry," alone sounds like a whole turn."""
         if self._utterance is not None:
             self._utterance.voiced_s += voiced_s
+            self._utterance.earlier = earlier
 
     def drop_utterance(self) -> None:
         """Forget the current utterance (echo or a backchannel): it is neither an answer nor a turn."""

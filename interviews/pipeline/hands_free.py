@@ -20,12 +20,13 @@ from datetime import UTC, datetime
 import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, AudioDecodeError, decode_to_pcm, pcm_to_wav, wav_seconds
+from interviews.end_of_turn import question_kind
 from interviews.pipeline.answering import Answers
 from interviews.pipeline.events import CancelReason, RecordedAnswer
 from interviews.pipeline.interruption import Interruption
 from interviews.pipeline.limits import Budget, Limits
 from interviews.pipeline.playback import PlaybackEstimate
-from interviews.pipeline.ports import Runtime, Send
+from interviews.pipeline.ports import Runtime, Send, TurnScorer
 from interviews.protocol import ErrorCode, ErrorFrame, SpeechEnded, SpeechStarted, UserTranscript, sniff_audio_mime
 from interviews.providers.base import PcmTranscriptionStream, ProviderError
 from interviews.providers.registry import SpeechToTextChain
@@ -81,6 +82,8 @@ class HandsFreeIntake:
         next_turn: Callable[[], int],
         session_ended: Callable[[], bool],
         endpoint_silence_s: float = 1.2,
+        turn_model: TurnScorer | None = None,
+        last_question: Callable[[], str] = lambda: "",
     ) -> None:
         self.answers = answers
         self.stt = stt
@@ -95,6 +98,10 @@ class HandsFreeIntake:
         self.next_turn = next_turn
         self.session_ended = session_ended
         self.endpoint = EndpointConfig(silence_s=endpoint_silence_s)
+        self.turn_model = turn_model
+        self.last_question = last_question  # what the interviewer said last (open or closed question?)
+        self.scoring: asyncio.Task[None] | None = None
+        self._question_of: str | None = None  # the interviewer's words the listener's question kind is of
         self.listener: Listener | None = None
         self.utterance: Utterance | None = None
         self.ended: Ended | None = None
@@ -109,7 +116,11 @@ class HandsFreeIntake:
                 await self.send(ErrorFrame(ErrorCode.BAD_AUDIO, "The microphone stream is not audio we can use."))
                 return
             self.listener = Listener(language=self.language, config=self.endpoint)
+            self.listener.scores_pauses = self.turn_model is not None
         listener = self.listener
+        if (question := self.last_question()) is not self._question_of:
+            self._question_of = question
+            listener.question = question_kind(question, language=self.language)
         if (utterance := self.utterance) is not None and utterance.stream is not None:
             covered_s = utterance.stream.covered_s
             listener.partial_covers_s = None if covered_s is None else covered_s - utterance.stream_offset_s
@@ -137,9 +148,27 @@ class HandsFreeIntake:
         for event in events:
             if event.kind == "barge_in":
                 await self._barge_in(event)
+            elif event.kind == "pause":
+                self._score(event)
             elif event.kind == "end":
                 await self._speech_ended(event)
         await self._end_at_limit()
+
+    def _score(self, event: ListenerEvent) -> None:
+        """A pause began in the answer: the end-of-turn model scores it in a worker thread, off the
+        path of the next audio chunk; the listener uses the score if the pause is still going on."""
+        model, listener = self.turn_model, self.listener
+        if model is None or listener is None or event.pcm is None:
+            return
+        if self.scoring is not None:
+            self.scoring.cancel()  # an earlier pause's score, now moot
+
+        async def score(pcm: np.ndarray, pause: int) -> None:
+            probability = await self.runtime.to_thread(model.probability, pcm)
+            if listener.pause == pause and listener.in_utterance:
+                listener.finished = probability
+
+        self.scoring = asyncio.ensure_future(score(event.pcm, event.pause))
 
     async def end(self) -> None:
         """An explicit end (e.g. a push-to-talk release) ends the utterance without waiting."""
@@ -194,13 +223,13 @@ class HandsFreeIntake:
         assert ended.task is not None
         await self.interruption.withdraw(ended.task, answer_index=ended.index)
         self.utterance = utterance = Utterance(started_at=ended.started_at, overlapping=False, continues=ended)
+        before = self._joined(ended, np.zeros(0, dtype=np.float32), event.at_s)
         if self.listener is not None:
-            self.listener.continue_utterance(ended.voiced_s)
+            self.listener.continue_utterance(ended.voiced_s, before)
         utterance.stream = self._open_stream()
         if utterance.stream is not None:
             # The stream hears the whole answer again, so the words before the pause are in its
             # transcript (the local engine recognises them while the candidate goes on).
-            before = self._joined(ended, np.zeros(0, dtype=np.float32), event.at_s)
             utterance.stream_offset_s = len(before) / RECOGNITION_RATE
             await self._feed_pcm(utterance.stream, before)
         await self.send(SpeechStarted(overlapping=False, continues_turn=ended.index))
@@ -325,6 +354,8 @@ class HandsFreeIntake:
         await self.answers.store_unfinished(answer)
 
     async def close(self) -> None:
+        if self.scoring is not None:
+            self.scoring.cancel()
         if self.listener is not None:
             await self.runtime.to_thread(self.listener.close)
 

@@ -20,6 +20,7 @@ import numpy as np
 from interviews.audio import RECOGNITION_RATE
 from interviews.events import HistoryItem, PendingAnswer, RecordingTotals, SessionSnapshot
 from interviews.pipeline.config import SessionConfig
+from interviews.pipeline.ports import TurnScorer
 from interviews.pipeline.session import Session
 from interviews.protocol import (
     AiAudioChunk,
@@ -187,6 +188,7 @@ class Harness:
     store: InMemoryStore = field(default_factory=InMemoryStore)
     snapshot: SessionSnapshot | None = None
     on_superseded: Callable[[], Coroutine[Any, Any, None]] | None = None
+    turn_model: TurnScorer | None = None  # the end-of-turn model (hands-free); None: silence and words only
 
     def __post_init__(self) -> None:
         self.stt = ScriptedSpeechToText(self.runtime)
@@ -228,6 +230,7 @@ class Harness:
             config=self.config,
             runtime=self.runtime,
             on_superseded=self.on_superseded,
+            turn_model=self.turn_model,
         )
         await session.start()
         for item in flat:

@@ -1,0 +1,89 @@
+"""The end-of-turn decision from scripted signals: the sound (model), the words, the silence."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviews.end_of_turn import Decision, Question, TurnConfig, Words, decide, question_kind, words_signal
+
+CONFIG = TurnConfig()
+PATIENT = Decision(CONFIG.patient_silence_s - CONFIG.prepare_ahead_s, CONFIG.patient_silence_s)
+
+
+@pytest.mark.parametrize(
+    ("partial", "language", "words"),
+    [
+        ("I built the payments service in Go.", "en", Words.DONE),
+        ("And then we", "en", Words.WAIT),
+        ("We tried caching and", "en", Words.WAIT),
+        ("First, we measured the latency, second,", "en", Words.WAIT),
+        ("So, um", "en", Words.WAIT),
+        ("we tried...", "en", Words.WAIT),
+        ("", "en", Words.UNKNOWN),
+        ("결제 서비스를 만들었습니다.", "ko", Words.DONE),
+        ("데이터를 옮겼는데 그래서", "ko", Words.WAIT),
+        ("첫째", "ko", Words.WAIT),
+    ],
+)
+def test_the_words_say_whether_the_speaker_trails_off_or_ended_a_sentence(partial, language, words):
+    assert words_signal(partial, language=language) == words
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "kind"),
+    [
+        ("Have you ever been on call? ", "en", Question.CLOSED),
+        ("Thanks. How many people were on that team?", "en", Question.CLOSED),
+        ("To start, could you walk me through a backend system you built?", "en", Question.OPEN),
+        ("Tell me about an incident you handled.", "en", Question.OPEN),
+        ("How did you design the data model?", "en", Question.OPEN),
+        ("Hello! Could you start by telling me about yourself?", "en", Question.OPEN),
+        ("Could you talk me through the incident?", "en", Question.OPEN),
+        ("Can you share an example?", "en", Question.OPEN),
+        ("Could you work on site twice a week?", "en", Question.CLOSED),
+        ("온콜을 해 보신 적이 있나요?", "ko", Question.CLOSED),
+        ("팀은 몇 명이었나요?", "ko", Question.CLOSED),
+        ("최근에 만든 백엔드 시스템을 설명해 주시겠어요?", "ko", Question.OPEN),
+    ],
+)
+def test_a_question_asks_for_a_story_or_a_short_fact(question, language, kind):
+    assert question_kind(question, language=language) == kind
+
+
+def decision(**signals: object) -> Decision:
+    values: dict[str, object] = {
+        "voiced_s": 4.0,
+        "partial": "I built it and ran it for three years.",
+        "language": "en",
+        "finished": None,
+        "question": Question.OPEN,
+        "words_lag": False,
+        "config": CONFIG,
+    }
+    values.update(signals)
+    return decide(**values)  # type: ignore[arg-type]
+
+
+def test_without_the_model_the_silence_and_the_words_decide_as_before():
+    assert decision() == Decision(1.2, 1.2)
+    assert decision(voiced_s=1.0) == PATIENT  # short: likely a preamble
+    assert decision(words_lag=True) == PATIENT  # the words before the pause are not known yet
+
+
+def test_sound_and_words_agreeing_on_finished_end_a_long_answer_after_a_short_pause():
+    fast = decision(finished=0.93)
+    assert fast.end_after_s == CONFIG.assess_after_s and fast.heard_after_s == CONFIG.assess_after_s
+    assert decision(finished=0.93, words_lag=True) == fast  # the sound covers what the words lag on
+    assert decision(finished=0.93, partial="") == fast  # cloud transcription: no words yet
+
+
+def test_any_signal_of_an_unfinished_thought_waits_the_full_patience():
+    assert decision(finished=0.2) == PATIENT  # the sound says unfinished
+    assert decision(finished=0.93, partial="We tried caching and") == PATIENT  # the words do
+    assert decision(finished=0.93, partial="데이터를 옮겼는데 그래서", language="ko") == PATIENT
+
+
+def test_a_short_answer_is_whole_after_a_closed_question_and_a_preamble_after_an_open_one():
+    assert decision(finished=0.95, voiced_s=0.8, partial="Yes, twice.", question=Question.OPEN) == PATIENT
+    closed = decision(finished=0.95, voiced_s=0.8, partial="Yes, twice.", question=Question.CLOSED)
+    assert closed == Decision(CONFIG.assess_after_s, CONFIG.short_heard_after_s)
