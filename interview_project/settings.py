@@ -209,6 +209,59 @@ WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env.get("MEDIA_ROOT") or DATA_DIR / "media")
 MEDIA_URL = "/media-not-public/"
 
+# --- the interviewer's face (issue #17) -----------------------------------------------------------
+
+# The interview page shows the interviewer as a 3D head drawn with three.js (vendored under
+# static/interviews/vendor/three), or as a 2D face where the browser has no WebGL or the model does
+# not load. AVATAR_MODEL_URL picks the GLB: empty for the bundled head
+# (static/interviews/avatar/head.glb); a path among the static files; a path on this site
+# ("/avatars/me.glb", served by your proxy); an http(s) URL (e.g. a Ready Player Me export: that host
+# must allow this site by CORS, and its origin joins connect-src); or "none" for the 2D face only.
+# The camera sits at an offset from the top and front of the head and looks straight ahead, as the
+# system this replaces placed it: [0, -0.2, 0.35] m with a 50 degree field of view.
+AVATAR_BUNDLED_MODEL = "interviews/avatar/head.glb"
+
+
+def _avatar_model_url() -> str:
+    raw = env.get("AVATAR_MODEL_URL", "").strip()
+    if not raw:
+        return f"{STATIC_URL}{AVATAR_BUNDLED_MODEL}"
+    if raw.lower() == "none":
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        return raw
+    if parts.scheme or parts.netloc or "\\" in raw:
+        raise ImproperlyConfigured(
+            f"AVATAR_MODEL_URL={raw!r} is not a model the page can load; use an http(s) URL, a path "
+            "starting with /, a path among the static files, or none."
+        )
+    return raw if raw.startswith("/") else f"{STATIC_URL}{raw}"
+
+
+def _avatar_camera_position() -> list[float]:
+    raw = env.get("AVATAR_CAMERA_POSITION", "").strip() or "0,-0.2,0.35"
+    try:
+        position = [float(value) for value in raw.split(",")]
+    except ValueError:
+        position = []
+    if len(position) != 3:
+        raise ImproperlyConfigured(
+            f"AVATAR_CAMERA_POSITION={raw!r} is not three numbers x,y,z in metres, e.g. 0,-0.2,0.35."
+        )
+    return position
+
+
+AVATAR_MODEL_URL = _avatar_model_url()
+AVATAR_CAMERA_POSITION = _avatar_camera_position()
+AVATAR_CAMERA_FOV = env_float("AVATAR_CAMERA_FOV", 50.0)
+if not 10 <= AVATAR_CAMERA_FOV <= 120:
+    raise ImproperlyConfigured(
+        f"AVATAR_CAMERA_FOV={AVATAR_CAMERA_FOV:g} is not a field of view from 10 to 120 degrees."
+    )
+# The model's host, when it is not this site, for connect-src.
+AVATAR_MODEL_ORIGINS = [web_origin(AVATAR_MODEL_URL, variable="AVATAR_MODEL_URL")] if "://" in AVATAR_MODEL_URL else []
+
 # --- security (production) --------------------------------------------------------------------
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
@@ -224,13 +277,15 @@ X_FRAME_OPTIONS = "DENY"
 # style either (Django admin needs none; our pages keep their CSS in static/). The printable report,
 # also saved as a standalone file, keeps its CSS inline under a per-response nonce.
 # 'self' in connect-src covers the page's own ws:/wss: origin; blob: is the MediaSource the
-# interviewer's voice plays from; data: is the empty favicon.
+# interviewer's voice plays from; data: is the empty favicon. The avatar decodes a GLB's embedded
+# textures through <img> from blob: URLs (img-src), not fetch() (avatar/head.js), so connect-src stays
+# 'self'; only an AVATAR_MODEL_URL on another host adds that one origin, for the page to fetch it.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [CSP_SELF],
         "script-src": [CSP_SELF],
         "style-src": [CSP_SELF, CSP_NONCE],
-        "connect-src": [CSP_SELF],
+        "connect-src": [CSP_SELF, *AVATAR_MODEL_ORIGINS],
         "img-src": [CSP_SELF, "data:", "blob:"],
         "media-src": [CSP_SELF, "blob:"],
         "object-src": [CSP_NONE],
@@ -239,6 +294,42 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [CSP_SELF],
     }
 }
+
+# --- email (invites) ------------------------------------------------------------------------------
+
+# Django's email framework. The default prints each email to the server's output, invite tokens
+# redacted (they are bearer credentials and never reach a log); set EMAIL_BACKEND=smtp to send.
+EMAIL_BACKENDS = {
+    "console": "interview_project.mail.RedactingConsoleBackend",
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+
+
+def _email_backend() -> str:
+    name = env.get("EMAIL_BACKEND", "").strip().lower() or "console"
+    if name not in EMAIL_BACKENDS:
+        valid = ", ".join(EMAIL_BACKENDS)
+        raise ImproperlyConfigured(f"EMAIL_BACKEND={name!r} is not a known email backend; choose from: {valid}.")
+    return EMAIL_BACKENDS[name]
+
+
+EMAIL_BACKEND = _email_backend()
+EMAIL_HOST = env.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL are both set; use one (TLS for port 587, SSL for 465).")
+# A mail server that does not answer must not hold a recruiter's page for minutes.
+EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT_S", 10.0)
+EMAIL_FILE_PATH = str(Path(env.get("EMAIL_FILE_PATH") or DATA_DIR / "mail"))
+DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL", "Interviews <interviews@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- providers (see docs/DESIGN.md, "Environment contract") -----------------------------------
 
@@ -286,6 +377,9 @@ INTERVIEW_PROVIDERS = {
 }
 # Evaluate each interview against its rubric in the background when it ends.
 INTERVIEW_EVALUATE_ON_FINISH = env_bool("INTERVIEW_EVALUATE_ON_FINISH", True)
+# Models fetched at setup (scripts/fetch_models.py), outside DATA_DIR so a data volume never hides
+# them: the end-of-turn model.
+MODELS_DIR = Path(env.get("MODELS_DIR") or BASE_DIR / "models")
 # Load and warm local models when the server starts, so the first candidate does not pay for it.
 WARM_PROVIDERS = env_bool("WARM_PROVIDERS", True)
 

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from interviews import reports, selectors, services
+from interviews import provider_settings, reports, selectors, services
 from interviews.evaluation import HEURISTIC_NOTICE, evaluation_request, evaluation_start, evaluation_to_dict
+from interviews.evaluation.forms import RubricCriterionForm
 from interviews.exceptions import InterviewError
 from interviews.models import (
     CriterionScore,
@@ -28,6 +33,10 @@ from interviews.models import (
     TemplateQuestion,
     Turn,
 )
+from interviews.recruiting import forms as recruiting_forms
+from interviews.recruiting import selectors as recruiting_selectors
+from interviews.recruiting import services as recruiting_services
+from interviews.recruiting.csv_invites import MAX_FILE_BYTES, write_csv
 
 # --- templates and invites ---------------------------------------------------------------------
 
@@ -40,36 +49,43 @@ class TemplateQuestionInline(admin.TabularInline):
 
 class RubricCriterionInline(admin.TabularInline):
     model = RubricCriterion
+    form = RubricCriterionForm  # anchors one per line, as many as the scale's points
     extra = 0
-    fields = ["position", "name", "description", "weight", "scale_max"]
-
-
-class InviteForm(forms.Form):
-    candidate_name = forms.CharField(max_length=200)
-    candidate_email = forms.EmailField(required=False)
-    expires_in_days = forms.IntegerField(
-        min_value=1, max_value=90, initial=lambda: settings.INTERVIEW["DEFAULT_EXPIRY_DAYS"]
-    )
+    fields = ["position", "name", "description", "weight", "scale_max", "anchors"]
 
 
 def invite_url(interview: Interview) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("interviews:invite", args=[interview.invite_token])
+    return recruiting_selectors.interview_invite_url(interview=interview)
+
+
+def _add_query(url: str, **params: object) -> str:
+    return f"{url}?{urlencode(params)}"
 
 
 @admin.register(InterviewTemplate)
 class InterviewTemplateAdmin(admin.ModelAdmin):
-    list_display = ["title", "slug", "role", "language", "time_limit_minutes", "version", "question_count"]
+    list_display = [
+        "title",
+        "slug",
+        "role",
+        "language",
+        "time_limit_minutes",
+        "version",
+        "question_count",
+        "candidates_link",
+    ]
     list_filter = ["language"]
     search_fields = ["title", "slug", "role"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["version", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "role", "language", "time_limit_minutes", "hands_free"]}),
-        ("What the interviewer knows", {"fields": ["job_description", "persona", "voice_id"]}),
+        ("What the interviewer knows", {"fields": ["job_description", "persona", "what_happens_next", "voice_id"]}),
         ("Versioning", {"fields": ["version", "created_at", "updated_at"]}),
     ]
     inlines = [TemplateQuestionInline, RubricCriterionInline]
-    actions = ["create_invite"]
+    actions = ["create_invite", "bulk_invite"]
+    change_form_template = "admin/interviews/interviewtemplate/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InterviewTemplate]:
         return super().get_queryset(request).annotate(question_total=Count("questions", distinct=True))
@@ -78,18 +94,35 @@ class InterviewTemplateAdmin(admin.ModelAdmin):
     def question_count(self, obj: InterviewTemplate) -> int:
         return obj.question_total  # type: ignore[attr-defined]
 
+    @admin.display(description="Candidates")
+    def candidates_link(self, obj: InterviewTemplate) -> str:
+        return format_html('<a href="{}">Compare</a>', reverse("recruiter:template_compare", args=[obj.pk]))
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Only the form and its formsets know whether anything changed (a save without edits is no new version).
         if change and (form.has_changed() or any(formset.has_changed() for formset in formsets)):
             services.template_bump_version(template=form.instance)
 
-    @admin.action(description="Create an invite link for a candidate", permissions=["invite"])
-    def create_invite(self, request: HttpRequest, queryset: QuerySet[InterviewTemplate]) -> HttpResponse | None:
+    def _one(self, request: HttpRequest, queryset: QuerySet[InterviewTemplate]) -> InterviewTemplate | None:
         if queryset.count() != 1:
-            self.message_user(request, "Choose exactly one template to invite a candidate to.", messages.WARNING)
+            self.message_user(request, "Choose exactly one template.", messages.WARNING)
             return None
-        return HttpResponseRedirect(reverse("admin:interviews_interviewtemplate_invite", args=[queryset.get().pk]))
+        return queryset.get()
+
+    @admin.action(description="Invite a candidate", permissions=["invite"])
+    def create_invite(self, request: HttpRequest, queryset: QuerySet[InterviewTemplate]) -> HttpResponse | None:
+        template = self._one(request, queryset)
+        if template is None:
+            return None
+        return HttpResponseRedirect(_add_query(reverse("admin:interviews_interview_add"), template=template.pk))
+
+    @admin.action(description="Invite candidates from a CSV file", permissions=["invite"])
+    def bulk_invite(self, request: HttpRequest, queryset: QuerySet[InterviewTemplate]) -> HttpResponse | None:
+        template = self._one(request, queryset)
+        if template is None:
+            return None
+        return HttpResponseRedirect(_add_query(reverse("admin:interviews_interview_bulk_invite"), template=template.pk))
 
     def has_invite_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("interviews.add_interview")
@@ -97,44 +130,180 @@ class InterviewTemplateAdmin(admin.ModelAdmin):
     def get_urls(self) -> list[Any]:
         return [
             path(
-                "<int:template_id>/invite/",
-                self.admin_site.admin_view(self.invite_view),
-                name="interviews_interviewtemplate_invite",
+                "<int:template_id>/draft-plan/",
+                self.admin_site.admin_view(self.draft_plan_view),
+                name="interviews_interviewtemplate_draft_plan",
+            ),
+            path(
+                "<int:template_id>/preview/",
+                self.admin_site.admin_view(require_POST(self.preview_view)),
+                name="interviews_interviewtemplate_preview",
             ),
             *super().get_urls(),
         ]
 
-    def invite_view(self, request: HttpRequest, template_id: int) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "can_invite": self.has_invite_permission(request),
+            "can_draft": self.has_change_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def preview_view(self, request: HttpRequest, template_id: int) -> HttpResponse:
+        """Create a staff-only test interview of the template and open its invite page."""
         if not self.has_invite_permission(request):
             raise PermissionDenied
         template = get_object_or_404(InterviewTemplate, pk=template_id)
-        form = InviteForm(request.POST or None)
-        interview: Interview | None = None
-        if request.method == "POST" and form.is_valid():
-            try:
-                interview = services.interview_create(
-                    template=template,
-                    candidate_name=form.cleaned_data["candidate_name"],
-                    candidate_email=form.cleaned_data["candidate_email"] or "",
-                    expires_in=timedelta(days=form.cleaned_data["expires_in_days"]),
-                )
-            except InterviewError as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                form.add_error(None, "; ".join(exc.messages))
-        context = {
+        try:
+            interview = recruiting_services.template_preview_create(
+                template=template, staff_name=request.user.get_username()
+            )
+        except InterviewError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:interviews_interviewtemplate_change", args=[template_id]))
+        return HttpResponseRedirect(reverse("interviews:invite", args=[interview.invite_token]))
+
+    def draft_plan_view(self, request: HttpRequest, template_id: int) -> HttpResponse:
+        """Draft questions and a rubric from the job description; the recruiter edits, then saves."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        template = get_object_or_404(
+            InterviewTemplate.objects.annotate(
+                question_total=Count("questions", distinct=True), criterion_total=Count("criteria", distinct=True)
+            ),
+            pk=template_id,
+        )
+        step = request.POST.get("step", "") if request.method == "POST" else ""
+        context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Invite a candidate: {template.title}",
             "template_obj": template,
-            "form": form,
-            "interview": interview,
-            "invite_url": invite_url(interview) if interview else "",
+            "title": f"Draft questions and rubric: {template.title}",
+            "has_plan": bool(template.question_total or template.criterion_total),  # type: ignore[attr-defined]
+            "uses_model": provider_settings.structured_model_configured(),
+            "model_name": self._model_name(),
+            "error": "",
         }
-        return TemplateResponse(request, "admin/interviews/interviewtemplate/invite.html", context)
+        if step == "draft":
+            try:
+                draft = recruiting_services.template_plan_draft(template=template)
+            except InterviewError as exc:
+                context["error"] = exc.message
+                return TemplateResponse(request, "admin/interviews/interviewtemplate/draft_plan.html", context)
+            questions, criteria = recruiting_forms.plan_formsets(draft)
+            save_form = recruiting_forms.PlanSaveForm(initial={"based_on_version": template.version})
+            context.update(draft=draft, questions=questions, criteria=criteria, save_form=save_form)
+        elif step == "save":
+            questions = recruiting_forms.PlanQuestionFormSet(request.POST, prefix="questions")
+            criteria = recruiting_forms.PlanCriterionFormSet(request.POST, prefix="criteria")
+            save_form = recruiting_forms.PlanSaveForm(request.POST)
+            if questions.is_valid() and criteria.is_valid() and save_form.is_valid():
+                plan_questions, plan_criteria = recruiting_forms.plan_from_formsets(questions, criteria)
+                try:
+                    saved = recruiting_services.template_plan_apply(
+                        template_id=template.pk,
+                        questions=plan_questions,
+                        criteria=plan_criteria,
+                        based_on_version=save_form.cleaned_data["based_on_version"],
+                        replace_existing=save_form.cleaned_data["replace_existing"],
+                    )
+                except InterviewError as exc:
+                    context["error"] = exc.message
+                else:
+                    self.message_user(
+                        request,
+                        f"Saved {len(plan_questions)} questions and {len(plan_criteria)} criteria as version "
+                        f"{saved.version}.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:interviews_interviewtemplate_change", args=[template.pk])
+                    )
+            else:
+                context["error"] = "Some fields need fixing; see below."
+            context.update(editing=True, questions=questions, criteria=criteria, save_form=save_form)
+        return TemplateResponse(request, "admin/interviews/interviewtemplate/draft_plan.html", context)
+
+    @staticmethod
+    def _model_name() -> str:
+        return settings.OPENAI_MODEL if provider_settings.structured_model_configured() else ""
 
 
 # --- interviews --------------------------------------------------------------------------------
+
+MESSAGES_SHOWN = 10  # problems listed one by one after a bulk operation; the rest are counted
+VALID_ROWS_SHOWN = 200  # of a CSV preview's valid rows (every row with a problem is always shown)
+
+
+@dataclass(frozen=True)
+class LinkOperation:
+    key: str
+    title: str
+    button: str  # on the interview's change page
+    done: str  # for the admin's history
+    statuses: tuple[str, ...]  # where the change page offers it (the service has the final word)
+    what: str  # what the confirmation page says will happen
+
+    def applies(self, interview: Interview) -> bool:
+        if self.key == "send":
+            return bool(interview.candidate_email) and not interview.is_test and interview.status in self.statuses
+        if self.key == "extend" and interview.end_reason == services.REVOKED:
+            return False
+        return interview.status in self.statuses
+
+    def note(self, interview: Interview) -> str:
+        """What the confirmation page should point out about one interview."""
+        if self.key == "revoke" and interview.status == Interview.Status.IN_PROGRESS:
+            return "in progress: the candidate's session ends within 30 seconds"
+        if self.key == "send" and not interview.candidate_email:
+            return "no email address: skipped"
+        if interview.status not in self.statuses:
+            return f"{interview.get_status_display().lower()}: skipped"
+        return ""
+
+    def summary(self, count: int) -> str:
+        return f"{self.done}: {count} interview(s)."
+
+
+LINK_OPERATIONS = {
+    "send": LinkOperation(
+        key="send",
+        title="Email the invite link",
+        button="Email the invite",
+        done="Invite emailed",
+        statuses=(Interview.Status.INVITED, Interview.Status.IN_PROGRESS),
+        what="Each candidate gets an email with their invite link, in the interview's language.",
+    ),
+    "extend": LinkOperation(
+        key="extend",
+        title="Extend the invite link",
+        button="Extend the link",
+        done="Link extended",
+        statuses=(Interview.Status.INVITED, Interview.Status.EXPIRED),
+        what="The link keeps its address and works longer; a link that ran out unused works again.",
+    ),
+    "revoke": LinkOperation(
+        key="revoke",
+        title="Revoke the invite link",
+        button="Revoke the link",
+        done="Link revoked",
+        statuses=Interview.OPEN_STATUSES,
+        what="The link stops working at once. An interview in progress is stopped: the candidate's session "
+        "closes at its next write or heartbeat (within 30 seconds), and what was recorded is kept.",
+    ),
+    "fresh": LinkOperation(
+        key="fresh",
+        title="Issue a fresh invite link",
+        button="Issue a fresh link",
+        done="Fresh link issued",
+        statuses=services.FRESH_LINK_STATUSES,
+        what="An interview that never started gets a new link (the old one stays dead); one that had started "
+        "keeps its recording, and the candidate gets a new interview.",
+    ),
+}
 
 
 def latency_turns() -> Prefetch[Any, Any, Any]:
@@ -161,7 +330,14 @@ class InterviewAdmin(admin.ModelAdmin):
         "overall_score",
         "recruiter_decision",
     ]
-    list_filter = ["status", "template", "created_at", "recruiter_decision", "evaluation__recommendation"]
+    list_filter = [
+        "status",
+        "template",
+        "created_at",
+        "recruiter_decision",
+        "evaluation__recommendation",
+        "is_test",
+    ]
     date_hierarchy = "created_at"
     search_fields = ["candidate_name", "candidate_email"]
     list_select_related = ["template", "evaluation"]
@@ -177,10 +353,15 @@ class InterviewAdmin(admin.ModelAdmin):
                     "status",
                     "end_reason",
                     "invite_link",
+                    "is_test",
+                    "retake_of",
                 ]
             },
         ),
-        ("Times", {"fields": ["created_at", "consented_at", "started_at", "ended_at", "expires_at"]}),
+        (
+            "Times",
+            {"fields": ["created_at", "invite_sent_at", "consented_at", "started_at", "ended_at", "expires_at"]},
+        ),
         ("Your decision", {"fields": ["recruiter_decision", "recruiter_notes"]}),
     ]
     readonly_fields = [
@@ -191,14 +372,26 @@ class InterviewAdmin(admin.ModelAdmin):
         "status",
         "end_reason",
         "invite_link",
+        "is_test",
+        "retake_of",
         "created_at",
+        "invite_sent_at",
         "consented_at",
         "started_at",
         "ended_at",
         "expires_at",
     ]
     change_form_template = "admin/interviews/interview/change_form.html"
-    actions = ["rerun_evaluation", "export_json", "export_report"]
+    change_list_template = "admin/interviews/interview/change_list.html"
+    actions = [
+        "send_invite",
+        "extend_link",
+        "revoke_link",
+        "issue_fresh_link",
+        "rerun_evaluation",
+        "export_json",
+        "export_report",
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Interview]:
         return (
@@ -208,9 +401,6 @@ class InterviewAdmin(admin.ModelAdmin):
             .annotate(turn_total=Count("turns", distinct=True))
             .prefetch_related(latency_turns())
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # interviews are created from a template's "Create an invite link" action
 
     @admin.display(description="Duration")
     def duration(self, obj: Interview) -> str:
@@ -234,13 +424,298 @@ class InterviewAdmin(admin.ModelAdmin):
         if evaluation.status == Evaluation.Status.FAILED:
             return "failed"
         if evaluation.overall_score is None:
-            return evaluation.status
+            # A finished evaluation without an overall score assessed no criterion at all.
+            return "not assessed" if evaluation.status == Evaluation.Status.DONE else evaluation.status
         suffix = " (heuristic)" if evaluation.evaluator == Evaluation.Evaluator.HEURISTIC else ""
         return f"{evaluation.overall_score:.0f}%{suffix}"
 
     @admin.display(description="Invite link")
     def invite_link(self, obj: Interview) -> str:
-        return invite_url(obj) if obj.is_open else "(closed)"
+        if not recruiting_selectors.interview_link_is_live(interview=obj):
+            reason = "revoked" if obj.end_reason == services.REVOKED else obj.get_status_display().lower()
+            return f"(closed: {reason})"
+        # static/recruiter/invite-link.js selects and copies it (loaded by the change form's template).
+        return format_html(
+            '<input id="invite-url" class="invite-url" type="text" readonly value="{}" aria-label="Invite link">'
+            ' <button type="button" class="button" id="copy-invite">Copy link</button>'
+            ' <span id="copy-status" role="status"></span>',
+            invite_url(obj),
+        )
+
+    # --- inviting: one candidate, a CSV of them, and what happens to a link afterwards -------------
+
+    def get_urls(self) -> list[Any]:
+        def view(function: Any) -> Any:
+            return self.admin_site.admin_view(function)
+
+        return [
+            path("bulk-invite/", view(self.bulk_upload_view), name="interviews_interview_bulk_invite"),
+            path("bulk-invite/<int:batch_id>/", view(self.bulk_batch_view), name="interviews_interview_bulk_batch"),
+            path(
+                "bulk-invite/<int:batch_id>/links.csv",
+                view(self.bulk_links_view),
+                name="interviews_interview_bulk_links",
+            ),
+            path("links/<str:operation>/", view(self.link_operation_view), name="interviews_interview_links"),
+            *super().get_urls(),
+        ]
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Invite one candidate: the service makes the interview, the change page shows its link."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"template": request.GET.get("template")} if request.GET.get("template", "").isdigit() else {}
+        form = recruiting_forms.InterviewAddForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                interview = services.interview_create(
+                    template=data["template"],
+                    candidate_name=data["candidate_name"],
+                    candidate_email=data["candidate_email"] or "",
+                    expires_in=timedelta(days=data["expires_in_days"]),
+                )
+            except InterviewError as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                form.add_error(None, "; ".join(exc.messages))
+            else:
+                self.log_addition(request, interview, [{"added": {}}])
+                self.message_user(request, f"Invite created for {interview.candidate_name}.", messages.SUCCESS)
+                if data["send_invite"]:
+                    self._send(request, [interview.pk])
+                return HttpResponseRedirect(reverse("admin:interviews_interview_change", args=[interview.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            **(extra_context or {}),
+            "opts": self.opts,
+            "title": "Invite a candidate",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/interviews/interview/add_form.html", context)
+
+    def has_links_permission(self, request: HttpRequest, operation: str) -> bool:
+        if operation == "fresh":
+            return self.has_add_permission(request)
+        return self.has_change_permission(request)
+
+    def has_change_links_permission(self, request: HttpRequest) -> bool:
+        return self.has_links_permission(request, "change")
+
+    def has_fresh_links_permission(self, request: HttpRequest) -> bool:
+        return self.has_links_permission(request, "fresh")
+
+    @admin.action(description="Email the invite link", permissions=["change_links"])
+    def send_invite(self, request: HttpRequest, queryset: QuerySet[Interview]) -> HttpResponse:
+        return self.link_operation_view(request, "send", queryset=queryset)
+
+    @admin.action(description="Extend the link's expiry", permissions=["change_links"])
+    def extend_link(self, request: HttpRequest, queryset: QuerySet[Interview]) -> HttpResponse:
+        return self.link_operation_view(request, "extend", queryset=queryset)
+
+    @admin.action(description="Revoke the invite link", permissions=["change_links"])
+    def revoke_link(self, request: HttpRequest, queryset: QuerySet[Interview]) -> HttpResponse:
+        return self.link_operation_view(request, "revoke", queryset=queryset)
+
+    @admin.action(description="Issue a fresh link (expired, abandoned or failed)", permissions=["fresh_links"])
+    def issue_fresh_link(self, request: HttpRequest, queryset: QuerySet[Interview]) -> HttpResponse:
+        return self.link_operation_view(request, "fresh", queryset=queryset)
+
+    def link_operation_view(
+        self, request: HttpRequest, operation: str, queryset: QuerySet[Interview] | None = None
+    ) -> HttpResponse:
+        """One confirmation page for what can happen to invite links (send, extend, revoke, fresh):
+        the changelist's actions and the change page's buttons both come here, and only its own
+        POST (with `confirm`) changes anything."""
+        kind = LINK_OPERATIONS.get(operation)
+        if kind is None:
+            raise Http404("No such operation.")
+        if not self.has_links_permission(request, operation):
+            raise PermissionDenied
+        if queryset is not None:
+            ids = list(queryset.values_list("pk", flat=True))
+        else:
+            # One comma-separated field: thousands of selected interviews stay one form field.
+            raw = request.POST.get("ids", "") if request.method == "POST" else request.GET.get("ids", "")
+            ids = [int(part) for part in raw.split(",") if part.strip().isdigit()]
+        interviews = list(Interview.objects.select_related("template").filter(pk__in=ids).order_by("candidate_name"))
+        if not interviews:
+            self.message_user(request, "No interviews were chosen.", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:interviews_interview_changelist"))
+        confirmed = queryset is None and request.method == "POST" and "confirm" in request.POST
+        form = recruiting_forms.ExtendForm(request.POST if confirmed else None) if operation == "extend" else None
+        if confirmed and (form is None or form.is_valid()):
+            days = form.cleaned_data["days"] if form is not None else 0
+            return self._run_link_operation(request, operation, interviews, days=days)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": kind.title,
+            "operation": operation,
+            "kind": kind,
+            "form": form,
+            "interviews": [(interview, kind.note(interview)) for interview in interviews],
+            "ids": ",".join(str(interview.pk) for interview in interviews),
+        }
+        return TemplateResponse(request, "admin/interviews/interview/link_operation.html", context)
+
+    def _run_link_operation(
+        self, request: HttpRequest, operation: str, interviews: list[Interview], *, days: int
+    ) -> HttpResponse:
+        if operation == "send":
+            sent = self._send(request, [interview.pk for interview in interviews])
+            done = [interview.pk for interview in sent]
+        else:
+            done, problems = [], []
+            for interview in interviews:
+                try:
+                    if operation == "extend":
+                        result = services.interview_extend_expiry(interview_id=interview.pk, days=days)
+                    elif operation == "revoke":
+                        result = services.interview_revoke(interview_id=interview.pk)
+                    else:
+                        result = services.interview_issue_fresh_link(interview_id=interview.pk)
+                except InterviewError as exc:
+                    problems.append(exc.message)
+                else:
+                    done.append(result.pk)
+                    self.log_change(request, result, f"{LINK_OPERATIONS[operation].done} (invite link)")
+            if done:
+                self.message_user(request, LINK_OPERATIONS[operation].summary(len(done)), messages.SUCCESS)
+            self._report_problems(request, problems)
+        if len(interviews) == 1 and done:
+            return HttpResponseRedirect(reverse("admin:interviews_interview_change", args=[done[0]]))
+        if len(interviews) == 1:
+            return HttpResponseRedirect(reverse("admin:interviews_interview_change", args=[interviews[0].pk]))
+        return HttpResponseRedirect(reverse("admin:interviews_interview_changelist"))
+
+    def _send(self, request: HttpRequest, interview_ids: list[int]) -> list[Interview]:
+        try:
+            sent, problems = recruiting_services.interviews_send_invites(interview_ids=interview_ids)
+        except InterviewError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return []
+        if sent:
+            self.message_user(request, f"Emailed the invite to {len(sent)} candidate(s).", messages.SUCCESS)
+        self._report_problems(request, problems)
+        return sent
+
+    def _report_problems(self, request: HttpRequest, problems: list[str]) -> None:
+        for problem in problems[:MESSAGES_SHOWN]:
+            self.message_user(request, problem, messages.WARNING)
+        if len(problems) > MESSAGES_SHOWN:
+            self.message_user(request, f"… and {len(problems) - MESSAGES_SHOWN} more not done.", messages.WARNING)
+
+    def bulk_upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Step 1 of inviting from a CSV: choose the template and the file."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {"template": request.GET.get("template")} if request.GET.get("template", "").isdigit() else {}
+        form = recruiting_forms.BulkUploadForm(request.POST or None, request.FILES or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                batch = recruiting_services.invite_batch_upload(
+                    template=form.cleaned_data["template"],
+                    data=upload.read(MAX_FILE_BYTES + 1),  # one byte more: "too large" is said, not cut
+                    filename=upload.name or "",
+                    default_expiry_days=form.cleaned_data["expires_in_days"],
+                    user=request.user,
+                )
+            except InterviewError as exc:
+                form.add_error("file", exc.message)
+            else:
+                return HttpResponseRedirect(reverse("admin:interviews_interview_bulk_batch", args=[batch.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Invite candidates from a CSV file",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/interviews/interview/bulk_upload.html", context)
+
+    def bulk_batch_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
+        """Step 2: the preview with each row's problems, and the button that creates them all at
+        once; afterwards, what was created and the CSV of links."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            batch = recruiting_selectors.invite_batch_get(batch_id=batch_id)
+        except InterviewError as exc:
+            raise Http404(exc.message) from exc
+        error = ""
+        if request.method == "POST" and batch.completed_at is None:
+            form = recruiting_forms.BulkConfirmForm(request.POST)
+            if form.is_valid():
+                try:
+                    batch = recruiting_services.invite_batch_confirm(
+                        batch_id=batch.pk, expected=form.cleaned_data["expected"]
+                    )
+                except InterviewError as exc:
+                    error = exc.message
+                else:
+                    created = batch.interviews.count()
+                    self.message_user(request, f"Created {created} invite(s).", messages.SUCCESS)
+                    if form.cleaned_data["send_invites"]:
+                        self._send(request, list(batch.interviews.values_list("pk", flat=True)))
+                    return HttpResponseRedirect(reverse("admin:interviews_interview_bulk_batch", args=[batch.pk]))
+        elif request.method == "POST" and request.POST.get("send") == "unsent":
+            unsent = batch.interviews.filter(invite_sent_at__isnull=True).exclude(candidate_email="")
+            self._send(request, list(unsent.values_list("pk", flat=True)))
+            return HttpResponseRedirect(reverse("admin:interviews_interview_bulk_batch", args=[batch.pk]))
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "batch": batch,
+            "error": error,
+        }
+        if batch.completed_at is not None:
+            interviews = batch.interviews.all()
+            context.update(
+                title=f"Invites created: {batch.template.title}",
+                created=interviews.count(),
+                unsent=interviews.filter(invite_sent_at__isnull=True).exclude(candidate_email="").count(),
+            )
+        else:
+            candidates = recruiting_selectors.invite_batch_candidates(batch=batch)
+            valid = candidates.valid
+            context.update(
+                title=f"Check the invites: {batch.template.title}",
+                candidates=candidates,
+                invalid=candidates.invalid,
+                valid_shown=valid[:VALID_ROWS_SHOWN],
+                valid_count=len(valid),
+                valid_hidden=max(0, len(valid) - VALID_ROWS_SHOWN),
+                default_expires_at=timezone.now() + timedelta(days=batch.default_expiry_days),
+                form=recruiting_forms.BulkConfirmForm(initial={"expected": len(valid)}),
+            )
+        return TemplateResponse(request, "admin/interviews/interview/bulk_batch.html", context)
+
+    def bulk_links_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
+        """Step 3: the invite links as a CSV (bearer credentials: never cached)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            batch = recruiting_selectors.invite_batch_get(batch_id=batch_id)
+        except InterviewError as exc:
+            raise Http404(exc.message) from exc
+        rows = (
+            [
+                interview.candidate_name,
+                interview.candidate_email,
+                invite_url(interview),
+                interview.expires_at.isoformat(timespec="minutes"),
+                interview.pk,
+            ]
+            for interview in recruiting_selectors.interviews_for_links(batch=batch)
+        )
+        body = write_csv(["name", "email", "invite_link", "expires_at", "interview_id"], rows)
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="invites-{batch.template.slug}-{batch.pk}.csv"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
@@ -248,7 +723,17 @@ class InterviewAdmin(admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         if object_id.isdigit() and Interview.objects.filter(pk=int(object_id)).exists():
             extra_context.update(self._review_context(int(object_id)))
+            extra_context["link_operations"] = self._link_buttons(request, extra_context["review_interview"])
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def _link_buttons(self, request: HttpRequest, interview: Interview) -> list[dict[str, str]]:
+        """The change page's buttons for what can happen to this interview's link now."""
+        buttons = []
+        for operation, kind in LINK_OPERATIONS.items():
+            if kind.applies(interview) and self.has_links_permission(request, operation):
+                url = _add_query(reverse("admin:interviews_interview_links", args=[operation]), ids=interview.pk)
+                buttons.append({"url": url, "label": kind.button})
+        return buttons
 
     def _review_context(self, interview_id: int) -> dict[str, Any]:
         interview = selectors.interview_get_for_review(interview_id=interview_id)
@@ -321,8 +806,12 @@ class CriterionScoreInline(admin.TabularInline):
     model = CriterionScore
     extra = 0
     can_delete = False
-    fields = ("criterion", "score", "scale_max", "weight", "evidence", "rationale")
+    fields = ("criterion", "score_shown", "weight", "evidence", "rationale")
     readonly_fields = fields
+
+    @admin.display(description="Score")
+    def score_shown(self, obj: CriterionScore) -> str:
+        return "not assessed" if obj.score is None else f"{obj.score}/{obj.scale_max}"
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

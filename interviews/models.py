@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -30,6 +31,11 @@ class InterviewTemplate(models.Model):
         blank=True,
         max_length=4_000,
         help_text="Interviewer persona and extra instructions.",
+    )
+    what_happens_next = models.TextField(
+        blank=True,
+        max_length=1_000,
+        help_text="What the candidate is told at the end about next steps (blank: a neutral default).",
     )
     voice_id = models.CharField(max_length=100, blank=True, help_text="TTS voice; blank = the server default.")
     hands_free = models.BooleanField(default=True, help_text="Server-side turn detection instead of push-to-talk.")
@@ -70,6 +76,9 @@ class RubricCriterion(models.Model):
     description = models.TextField(blank=True, max_length=2_000)
     weight = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
     scale_max = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(2), MaxValueValidator(10)])
+    # What each point of the scale means for this criterion, lowest first (blank: the defaults in
+    # interviews.evaluation): what the evaluator is held to, and what a recruiter reads a score against.
+    anchors = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -78,6 +87,28 @@ class RubricCriterion(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class InviteBatch(models.Model):
+    """One CSV of candidates invited to a template: previewed first, then created in one transaction."""
+
+    template = models.ForeignKey(InterviewTemplate, on_delete=models.PROTECT, related_name="invite_batches")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    # The uploaded file as decoded text, kept between the preview and the confirmation (so the
+    # confirmation creates exactly what was previewed); cleared once the invites exist.
+    source_text = models.TextField(blank=True)
+    default_expiry_days = models.PositiveSmallIntegerField(default=7)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invites from {self.filename or 'a CSV'} ({self.created_at:%Y-%m-%d %H:%M})"
 
 
 class Interview(models.Model):
@@ -118,6 +149,18 @@ class Interview(models.Model):
         choices=[("advance", "Advance"), ("hold", "Hold"), ("reject", "Reject")],
     )
     recruiter_notes = models.TextField(blank=True, max_length=20_000)
+    # A staff member's own run through the template ("Preview this template"): its pages are for
+    # staff only, and it is left out of the comparisons and the overview.
+    is_test = models.BooleanField(default=False, db_index=True, help_text="A staff preview, not a candidate.")
+    invite_sent_at = models.DateTimeField(null=True, blank=True, help_text="When the invite was last emailed.")
+    # A fresh link for an interview that had started (abandoned, failed) is a new interview; the old
+    # one keeps what was recorded.
+    retake_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retakes", help_text="Replaces this."
+    )
+    invite_batch = models.ForeignKey(
+        InviteBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="interviews"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -158,6 +201,11 @@ class Turn(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     interrupted = models.BooleanField(default=False)
     is_greeting = models.BooleanField(default=False)
+    # Interviewer turns: the planned question this turn asked (1-based), or whether it was a
+    # follow-up on the current one; the interviewer marks both (chunker.MarkerFilter). Together
+    # they say where the plan stands, for the next turn (pipeline/progress.py).
+    plan_question = models.PositiveSmallIntegerField(null=True, blank=True)
+    follow_up = models.BooleanField(default=False)
     # Per-stage latency in ms from the end of the candidate's answer (interviewer turns only).
     transcript_ms = models.FloatField(null=True, blank=True)
     llm_first_token_ms = models.FloatField(null=True, blank=True)
@@ -202,6 +250,8 @@ class Evaluation(models.Model):
         YES = "yes", "Yes"
         LEAN_NO = "lean_no", "Lean no"
         NO = "no", "No"
+        # What the offline heuristic always says, and the language model when too little could be assessed.
+        NEEDS_REVIEW = "needs_review", "Needs human review"
 
     interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="evaluation")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
@@ -215,7 +265,9 @@ class Evaluation(models.Model):
     concerns = models.JSONField(default=list, blank=True)
     recommendation = models.CharField(max_length=16, choices=Recommendation.choices, blank=True)
     overall_score = models.FloatField(
-        null=True, blank=True, help_text="Weighted mean of the criterion scores, as a percentage of the scale."
+        null=True,
+        blank=True,
+        help_text="Weighted mean score of the assessed criteria, as a percentage (empty: none assessed).",
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -232,7 +284,8 @@ class CriterionScore(models.Model):
     position = models.PositiveIntegerField(default=0)
     criterion = models.CharField(max_length=120)
     weight = models.FloatField(default=1.0)
-    score = models.PositiveSmallIntegerField()
+    # None: not assessed (nothing the candidate said bore on the criterion), which is not a low score.
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
     scale_max = models.PositiveSmallIntegerField()
     # [{"quote": str, "verified": bool}]: verified = found in the candidate's own words.
     evidence = models.JSONField(default=list, blank=True)
@@ -242,7 +295,7 @@ class CriterionScore(models.Model):
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.criterion}: {self.score}/{self.scale_max}"
+        return f"{self.criterion}: {'not assessed' if self.score is None else f'{self.score}/{self.scale_max}'}"
 
     @property
     def verified_evidence(self) -> list[str]:

@@ -76,9 +76,19 @@ def interview_turns(*, interview_id: int) -> QuerySet[Turn]:
 
 
 def interview_history(*, interview_id: int) -> list[HistoryItem]:
+    turns = interview_turns(interview_id=interview_id).only(
+        "index", "speaker", "text", "plan_question", "follow_up", "started_at"
+    )
     return [
-        HistoryItem(turn=t.index, speaker=t.speaker, text=t.text)
-        for t in interview_turns(interview_id=interview_id).only("index", "speaker", "text")
+        HistoryItem(
+            turn=t.index,
+            speaker=t.speaker,
+            text=t.text,
+            plan_question=t.plan_question,
+            follow_up=t.follow_up,
+            started_at=t.started_at,
+        )
+        for t in turns
     ]
 
 
@@ -93,13 +103,20 @@ def interview_context(*, interview: Interview) -> InterviewContext:
         candidate_name=interview.candidate_name,
         job_description=template.job_description,
         persona=template.persona,
+        what_happens_next=template.what_happens_next,
         time_limit_minutes=template.time_limit_minutes,
         questions=tuple(
             PlannedQuestion(text=q.text, follow_up_depth=q.follow_up_depth, time_limit_seconds=q.time_limit_seconds)
             for q in template.questions.all()
         ),
         criteria=tuple(
-            Criterion(name=c.name, description=c.description, weight=c.weight, scale_max=c.scale_max)
+            Criterion(
+                name=c.name,
+                description=c.description,
+                weight=c.weight,
+                scale_max=c.scale_max,
+                anchors=tuple(str(anchor) for anchor in c.anchors or ()),
+            )
             for c in template.criteria.all()
         ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -246,6 +247,16 @@ def _page_context(interview: Interview, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _interview(request: HttpRequest, token: str) -> Interview | None:
+    """The interview for an invite token. A staff preview ("Preview this template") is for staff
+    only: to anyone else its link does not exist. Its socket needs the consent given on these
+    pages, so it is staff-only too."""
+    interview = selectors.interview_get_by_token(token=token)
+    if interview is not None and interview.is_test and not request.user.is_staff:
+        return None
+    return interview
+
+
 def _link_problem(request: HttpRequest, interview: Interview | None) -> HttpResponse | None:
     """The page for a link that cannot be used (unknown, expired, ended), or None if it is open."""
     state = selectors.interview_link_state(interview=interview)
@@ -263,7 +274,7 @@ def _link_problem(request: HttpRequest, interview: Interview | None) -> HttpResp
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def invite(request: HttpRequest, token: str) -> HttpResponse:
-    interview = selectors.interview_get_by_token(token=token)
+    interview = _interview(request, token)
     problem = _link_problem(request, interview)
     if problem is not None:
         return problem
@@ -279,7 +290,7 @@ def invite(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def live(request: HttpRequest, token: str) -> HttpResponse:
-    interview = selectors.interview_get_by_token(token=token)
+    interview = _interview(request, token)
     if interview is not None and interview.status in ENDED_STATUSES and interview.consented_at is not None:
         return redirect("interviews:done", token=interview.invite_token)
     problem = _link_problem(request, interview)
@@ -302,13 +313,21 @@ def live(request: HttpRequest, token: str) -> HttpResponse:
         # The socket's session_state says the same; the page needs it before connecting to lay itself out.
         "mode": "hands_free" if interview.template.hands_free else "push_to_talk",
         "strings": ui_strings(interview.template.language),
+        # The interviewer's 3D head (static/interviews/avatar.js); none: the 2D face only.
+        "avatar": {
+            "url": settings.AVATAR_MODEL_URL,
+            "cameraPosition": settings.AVATAR_CAMERA_POSITION,
+            "cameraFov": settings.AVATAR_CAMERA_FOV,
+        }
+        if settings.AVATAR_MODEL_URL
+        else None,
     }
     return render(request, "interviews/interview.html", _page_context(interview, client_config=client_config))
 
 
 @require_GET
 def done(request: HttpRequest, token: str) -> HttpResponse:
-    interview = selectors.interview_get_by_token(token=token)
+    interview = _interview(request, token)
     if interview is None or interview.status not in ENDED_STATUSES:
         # Unknown or expired links get their own page; a finished interview always gets this one.
         problem = _link_problem(request, interview)

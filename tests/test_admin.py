@@ -191,7 +191,8 @@ def test_create_invite_action_shows_a_copyable_link(staff_client, settings):
     assert response.status_code == 302
     form_url = response["Location"]
     assert staff_client.get(form_url).status_code == 200
-    page = staff_client.post(form_url, {"candidate_name": "Ada Lovelace", "expires_in_days": 3}).content.decode()
+    data = {"template": template.pk, "candidate_name": "Ada Lovelace", "expires_in_days": 3}
+    page = staff_client.post(form_url, data, follow=True).content.decode()
     interview = Interview.objects.get(candidate_name="Ada Lovelace")
     link = "https://jobs.example.com" + reverse("interviews:invite", args=[interview.invite_token])
     assert link in page

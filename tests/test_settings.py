@@ -83,6 +83,11 @@ def test_explicit_providers_win_and_form_fallback_chains(tmp_path):
             {"DJANGO_CSRF_TRUSTED_ORIGINS": "https://*.example.com"},
             "'https://*.example.com' is not an exact web origin",
         ),
+        (
+            {"EMAIL_BACKEND": "pigeon"},
+            "EMAIL_BACKEND='pigeon' is not a known email backend; choose from: console, smtp, file, locmem, dummy.",
+        ),
+        ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS and EMAIL_USE_SSL are both set"),
     ],
 )
 def test_misconfiguration_fails_at_start_up_with_one_clear_line(tmp_path, env, message):
@@ -116,6 +121,37 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+EMAIL_PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps([settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, "
+    "settings.DEFAULT_FROM_EMAIL]))"
+)
+
+
+def test_email_prints_to_the_console_by_default_and_sends_by_smtp_when_configured(tmp_path):
+    def email_settings(**env: str) -> list[object]:
+        result = subprocess.run(
+            [sys.executable, "-c", EMAIL_PROBE],
+            cwd=ROOT,
+            env={**CLEAN, "DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "interview_project.settings", **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    clean = {k: "" for k in ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS", "DEFAULT_FROM_EMAIL")}
+    assert email_settings(**clean)[0] == "interview_project.mail.RedactingConsoleBackend"
+    assert email_settings(
+        EMAIL_BACKEND="smtp",
+        EMAIL_HOST="smtp.example.com",
+        EMAIL_PORT="587",
+        EMAIL_USE_TLS="1",
+        DEFAULT_FROM_EMAIL="Hiring <hiring@example.com>",
+    ) == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example.com", 587, True, "Hiring <hiring@example.com>"]
 
 
 ORIGINS_PROBE = (
