@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -228,7 +229,13 @@ def test_every_recruiter_and_admin_page_carries_a_strict_policy():
         reverse("admin:interviews_interview_change", args=[reviewed.pk]),
         reverse("admin:interviews_interviewtemplate_changelist"),
         reverse("admin:interviews_interviewtemplate_change", args=[template.pk]),
-        reverse("admin:interviews_interviewtemplate_invite", args=[template.pk]),
+        reverse("admin:interviews_interview_add"),
+        reverse("admin:interviews_interview_bulk_invite"),
+        reverse("admin:interviews_interview_links", args=["revoke"]) + f"?ids={interview.pk}",
+        reverse("admin:interviews_interview_links", args=["extend"]) + f"?ids={reviewed.pk}",
+        reverse("admin:interviews_interviewtemplate_draft_plan", args=[template.pk]),
+        reverse("recruiter:template_compare", args=[template.pk]),
+        reverse("recruiter:overview"),
         reverse("admin:interviews_evaluation_changelist"),
         reverse("admin:interviews_turn_changelist"),
         reverse("recruiter:interview_report", args=[reviewed.pk]),  # inline CSS under a nonce
@@ -236,7 +243,23 @@ def test_every_recruiter_and_admin_page_carries_a_strict_policy():
         reverse("recruiter:monitor_detail", args=[interview.pk]),
     ]:
         assert_strict_page(client.get(url))
-    invite_form = reverse("admin:interviews_interviewtemplate_invite", args=[template.pk])
-    created = client.post(invite_form, {"candidate_name": "Ada Lovelace", "expires_in_days": 3})
+    invite_form = reverse("admin:interviews_interview_add")
+    created = client.post(
+        invite_form, {"template": template.pk, "candidate_name": "Ada Lovelace", "expires_in_days": 3}, follow=True
+    )
     assert b"Copy link" in created.content
     assert_strict_page(created)
+    # The plan draft with its forms, the CSV preview with a bad row, and its result page.
+    assert_strict_page(
+        client.post(reverse("admin:interviews_interviewtemplate_draft_plan", args=[template.pk]), {"step": "draft"})
+    )
+    uploaded = client.post(
+        reverse("admin:interviews_interview_bulk_invite"),
+        {
+            "template": template.pk,
+            "expires_in_days": 7,
+            "file": SimpleUploadedFile("c.csv", b"name,email\nAda,ada@example.com\nBo,nope\n", "text/csv"),
+        },
+    )
+    assert_strict_page(client.get(uploaded["Location"]))
+    assert_strict_page(client.post(uploaded["Location"], {"expected": 1}, follow=True))

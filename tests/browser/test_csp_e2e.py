@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from interviews.testing.fakes.openai_server import FakeOpenAI
@@ -21,7 +23,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 def test_candidate_recruiter_and_admin_pages_run_under_the_policy_without_a_violation(
-    daphne_server: LiveServer, browser_context: object, fake_openai: FakeOpenAI
+    daphne_server: LiveServer, browser_context: object, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -90,11 +92,33 @@ def test_candidate_recruiter_and_admin_pages_run_under_the_policy_without_a_viol
     # The review's stylesheet applied (static/recruiter/review.css, not an inline <style>).
     assert staff.evaluate("() => getComputedStyle(document.querySelector('.chat')).maxWidth") != "none"
 
-    staff.goto(f"{daphne_server.url}/admin/interviews/interviewtemplate/{template_id}/invite/")
+    # The recruiter's pages (issue 18): invite, copy the link, CSV preview, plan draft, confirmations,
+    # comparison and overview; the template page's object tools (recruiter.css styles its POST button).
+    staff.goto(f"{daphne_server.url}/admin/interviews/interviewtemplate/{template_id}/change/")
+    expect(staff.locator("#preview-template")).to_be_visible()
+    assert staff.evaluate("() => getComputedStyle(document.querySelector('#preview-template')).borderRadius") != "0px"
+    staff.goto(f"{daphne_server.url}/admin/interviews/interview/add/?template={template_id}")
     staff.fill("#id_candidate_name", "Robin Invite")
     staff.click("input[type=submit]")
-    staff.click("#copy-invite")  # static/recruiter/invite-link.js
+    staff.click("#copy-invite")  # static/recruiter/invite-link.js, on the interview's change page
     expect(staff.locator("#copy-status")).not_to_be_empty()
+    staff.goto(f"{daphne_server.url}/admin/interviews/interview/links/revoke/?ids={interview['id']}")
+    expect(staff.locator("input[name=confirm]")).to_be_visible()
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_text("name,email\nAda,ada@example.com\nBo,not-an-email\n")
+    staff.goto(f"{daphne_server.url}/admin/interviews/interview/bulk-invite/?template={template_id}")
+    staff.set_input_files("#id_file", str(candidates))
+    staff.click("input[type=submit]")
+    expect(staff.locator("#bulk-errors")).to_contain_text("not a valid email address")
+    staff.click("#create-invites")
+    expect(staff.locator("#bulk-created")).to_be_visible()
+    staff.goto(f"{daphne_server.url}/admin/interviews/interviewtemplate/{template_id}/draft-plan/")
+    staff.click("#draft-button")  # the fake's minimal plan is refused three times: the offline draft
+    expect(staff.locator("#plan-questions textarea").first).not_to_be_empty(timeout=WAIT_MS)
+    staff.goto(f"{daphne_server.url}/recruiter/templates/{template_id}/compare/")
+    expect(staff.locator(f'#compare tr[data-interview="{interview["id"]}"]')).to_contain_text("In Progress")
+    staff.goto(f"{daphne_server.url}/recruiter/overview/")
+    expect(staff.locator(f'#overview tr[data-template="{template_id}"]')).to_be_visible()
 
     staff.goto(f"{daphne_server.url}/recruiter/monitor/")  # static/recruiter/monitor-list.js
     expect(staff.locator("#monitor-connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
@@ -105,6 +129,6 @@ def test_candidate_recruiter_and_admin_pages_run_under_the_policy_without_a_viol
     expect(staff.locator("#status")).to_have_text("in_progress")
 
     visited = [url for url in csp_headers if "/static/" not in url]
-    assert len(visited) >= 8, visited
+    assert len(visited) >= 16, visited
     assert all("script-src 'self'" in header for header in csp_headers.values()), csp_headers
     assert problems == []
