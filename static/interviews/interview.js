@@ -7,7 +7,7 @@
 // The modules:
 //   client.js             the socket: frames in, recordings and messages out (protocol.js names the wire)
 //   interviewer-audio.js  the interviewer's voice: the player, its volume, the level the avatar follows
-//   avatar.js             the interviewer's face (setState, setLevel)
+//   avatar.js             the interviewer's face (setState, setLevel, listenTo, pause): a 3D head, or the 2D face
 //   turn-taking.js        the candidate's voice against the interviewer's: hold, duck, flush, interrupt
 //   transcript-view.js    the transcript and the subtitles
 //   microphone.js         the candidate's microphone and its controls, in both modes
@@ -63,6 +63,9 @@ const page = {
 const OPEN_STATUSES = [InterviewStatus.IN_PROGRESS, InterviewStatus.INVITED];
 // Let the interviewer finish a closing sentence that is already playing, but not for ever.
 const CLOSING_WORDS_MAX_WAIT_MS = 8000;
+// The 3D head holds still from Join until the interviewer's first word, or this long after the session
+// is live (the greeting usually starts within a few hundred ms).
+const HEAD_STILL_AFTER_SESSION_MS = 1500;
 
 const bus = new Emitter("page");
 const stats = new DebugStats(bus);
@@ -96,6 +99,9 @@ const microphone = new Microphone({
   notices,
   bus,
 });
+// The interviewer's face is made at once, so its 3D head loads while the candidate reads the join
+// screen (the 2D face stands in until it has drawn, and for good without WebGL).
+const avatar = new Avatar($("avatar"), { headCanvas: $("avatar-3d"), model: config.avatar });
 // From joining on: the socket client, the interviewer's audio, the turn-taking between them.
 let client = null;
 let voice = null;
@@ -106,6 +112,7 @@ const debug = {
   config,
   client: null,
   player: null,
+  avatar,
   stats: stats.values,
   syncTimer: (seconds) => countdown.sync(seconds),
 };
@@ -205,6 +212,10 @@ function onConnection({ state: connectionState, code }) {
 }
 
 function onSessionState(message) {
+  // Live: the head moves again from the interviewer's first word, or after a moment if none comes
+  // (a resumed interview waits for the candidate). Until then its drawing would compete with the
+  // greeting's start for a processor without a GPU.
+  setTimeout(() => avatar.resume(), HEAD_STILL_AFTER_SESSION_MS);
   if (message.mode && message.mode !== page.mode) applyMode(message.mode);
   turnTaking.newSession({ resumed: message.resumed });
   transcript.showHistory(Array.isArray(message.history) ? message.history : []);
@@ -258,12 +269,13 @@ function wireClient() {
 
 async function join() {
   elements.joinButton.disabled = true;
+  // The head holds still until the interview is live: the processor goes to connecting first.
+  avatar.pause();
   // Everything that needs a user gesture happens here: the AudioContext and the media element.
   const forceWebAudio = new URLSearchParams(window.location.search).has("webaudio");
   voice = new InterviewerAudio({ audio: elements.audio, forceWebAudio, bus });
-  const avatar = new Avatar($("avatar"));
-  bus.on(PageEvent.PLAYBACK_LEVEL, (level) => avatar.setLevel(level));
-  bus.on(PageEvent.STATUS, ({ status }) => avatar.setState(status));
+  if (voice.analyser) avatar.listenTo(voice.analyser);
+  voice.player.on("started", () => avatar.resume());
   voice.player.unlock();
   debug.player = voice.player;
   client = new StreamingInterviewClient({ token: config.token, url: interviewSocketUrl(config.token), mode: page.mode });
@@ -287,6 +299,8 @@ async function join() {
 
 function init() {
   countdown.start();
+  bus.on(PageEvent.PLAYBACK_LEVEL, (level) => avatar.setLevel(level));
+  bus.on(PageEvent.STATUS, ({ status }) => avatar.setState(status));
   microphone.bindControls();
   bus.on(PageEvent.MUTE_CHANGED, () => renderActivity());
   document.addEventListener("keydown", (event) => {

@@ -22,6 +22,8 @@ export class InterviewerAudio {
     this._bus = bus;
     this.volume = 1;
     this._gain = null;
+    /** The interviewer's voice after its volume, for the avatar's lip-sync; null without Web Audio. */
+    this.analyser = null;
     let ctx = null;
     let analyser = null;
     try {
@@ -45,6 +47,7 @@ export class InterviewerAudio {
       this.player = new WebAudioPlayer(this._gain || undefined);
     }
     if (analyser) this._followLevel(analyser);
+    this.analyser = analyser;
   }
 
   /** Pause where it is (the candidate's voice over the interviewer); release() goes on. */
