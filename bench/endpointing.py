@@ -339,7 +339,13 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", nargs="+", metavar="SCENARIO", help="run only these scenarios (by name)")
     args = parser.parse_args()
+    if args.only:
+        unknown = set(args.only) - {scenario.name for scenario in SCRIPT}
+        if unknown:
+            parser.error(f"no such scenario: {', '.join(sorted(unknown))}")
+        SCRIPT[:] = [scenario for scenario in SCRIPT if scenario.name in args.only]
     import django
 
     django.setup()

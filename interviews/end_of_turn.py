@@ -32,6 +32,10 @@ TRAILING = {
         "첫째", "둘째", "첫번째", "두번째", "먼저", "그다음",
     },
 }  # fmt: skip
+# Korean trails off in its verb endings: "만들었고" (made, and...), "했는데" (did, but...).
+_CONNECTIVE_ENDINGS = {
+    "ko": ("고", "는데", "은데", "인데", "한데", "면서", "지만", "어서", "아서", "해서", "니까", "며", "거나", "다가", "려고"),
+}
 _LAST_WORD = re.compile(r"(\w+)\W*$", re.UNICODE)
 _SENTENCE_END = (".", "!", "?", "。", "！", "？")
 
@@ -74,8 +78,11 @@ def words_signal(partial: str, *, language: str) -> Words:
     if text.endswith(("...", "…", ",", "-", "—", "、", "，")):
         return Words.WAIT
     match = _LAST_WORD.search(text.lower())
-    if match and match.group(1) in TRAILING.get(language_base(language), TRAILING["en"]):
+    base = language_base(language)
+    if match and match.group(1) in TRAILING.get(base, TRAILING["en"]):
         return Words.WAIT
+    if match and len(match.group(1)) > 1 and match.group(1).endswith(_CONNECTIVE_ENDINGS.get(base, ())):
+        return Words.WAIT  # even with a full stop: the recogniser often "finishes" the sentence
     return Words.DONE if text.endswith(_SENTENCE_END) else Words.UNKNOWN
 
 

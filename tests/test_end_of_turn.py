@@ -23,6 +23,11 @@ PATIENT = Decision(CONFIG.patient_silence_s - CONFIG.prepare_ahead_s, CONFIG.pat
         ("결제 서비스를 만들었습니다.", "ko", Words.DONE),
         ("데이터를 옮겼는데 그래서", "ko", Words.WAIT),
         ("첫째", "ko", Words.WAIT),
+        # Korean trails off in a connective ending, with or without the full stop a recogniser adds
+        ("결제 서비스를 만들었고", "ko", Words.WAIT),
+        ("결제 서비스를 만들었고.", "ko", Words.WAIT),
+        ("처음에는 잘 됐는데", "ko", Words.WAIT),
+        ("창고를 옮겼습니다.", "ko", Words.DONE),
     ],
 )
 def test_the_words_say_whether_the_speaker_trails_off_or_ended_a_sentence(partial, language, words):
