@@ -48,3 +48,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if os.environ.get("CI") and _skipped and exitstatus == 0:
         print(f"\nCI: {len(_skipped)} test(s) were skipped, which CI does not allow:", *_skipped, sep="\n  ")
         session.exitstatus = 1
+
+
+@pytest.fixture
+def staff_client(db: None) -> Any:
+    """A browser session of a logged-in recruiter (a superuser)."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("recruiter", "recruiter@example.com", "pw"))
+    return client

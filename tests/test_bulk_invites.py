@@ -9,7 +9,6 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -157,14 +156,6 @@ def test_the_csv_written_back_is_excel_utf8_and_never_runs_a_formula():
 
 
 # --- the admin flow -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff_client(db) -> Client:
-    user = User.objects.create_superuser("recruiter", "recruiter@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def upload(client: Client, template_id: int, content: bytes, *, days: int = 7, name: str = "candidates.csv"):

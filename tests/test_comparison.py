@@ -8,9 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -21,14 +19,6 @@ from tests.factories import make_interview, make_template
 from tests.recruiter_factories import add_conversation, finished
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client() -> Client:
-    user = User.objects.create_superuser("recruiter", "recruiter@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def evaluate(

@@ -29,13 +29,6 @@ GUIDE = Path(django_settings.BASE_DIR, "docs", "EVALUATION.md").read_text(encodi
 
 
 @pytest.fixture
-def staff_client() -> Client:
-    client = Client()
-    client.force_login(User.objects.create_superuser("recruiter", "recruiter@example.com", "pw"))
-    return client
-
-
-@pytest.fixture
 def half_assessed() -> Interview:
     """A finished interview whose evaluation scored one criterion and could not assess the other."""
     interview = make_interview()

@@ -30,14 +30,6 @@ from tests.wsclient import answer, communicator, connect, new_interview, receive
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client() -> Client:
-    user = User.objects.create_superuser("recruiter", "recruiter@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def staff(*perms: str) -> Client:
     user = User.objects.create_user(f"staff-{len(perms)}-{'-'.join(perms)}"[:150], password="pw", is_staff=True)
     for codename in perms:

@@ -7,8 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 from django.urls import reverse
 
 from interviews.exceptions import InterviewError
@@ -220,14 +218,6 @@ def test_saving_replaces_the_plan_only_when_confirmed_and_makes_a_new_version():
             based_on_version=1,
             replace_existing=True,
         )
-
-
-@pytest.fixture
-def staff_client(db) -> Client:
-    user = User.objects.create_superuser("recruiter", "recruiter@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def edited_form(page_context: Any, **changes: Any) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from interviews.evaluation.data import EvaluationInput, EvaluationResult, ScoredCriterion, TranscriptLine
 from interviews.evaluation.evidence import check_evidence, quote_is_verified, redact_name
-from interviews.evaluation.heuristic import HEURISTIC_NOTICE, assess_answer, evaluate_heuristically
+from interviews.evaluation.heuristic import assess_answer, evaluate_heuristically
+from interviews.evaluation.heuristic_report import HEURISTIC_NOTICE
 from interviews.evaluation.llm import evaluate_with_llm
 from interviews.evaluation.selectors import evaluation_to_dict
 from interviews.evaluation.services import evaluation_request, evaluation_run

@@ -4,7 +4,7 @@ and the question library. Either way a draft: the recruiter edits it before anyt
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from interviews.exceptions import InterviewError
 from interviews.languages import language_base
-from interviews.providers.base import Message, ProviderError, StructuredLanguageModel, StructuredOutputError
+from interviews.providers.base import Message, StructuredLanguageModel
+from interviews.providers.structured import StructuredFailure, complete_validated
 from interviews.recruiting.question_library import CRITERIA, role_family, skills_in
-from interviews.retry import retry_with_backoff
 
 logger = logging.getLogger(__name__)
 
@@ -254,13 +254,6 @@ def plan_messages(*, title: str, role: str, job_description: str, language: str)
     return [Message(role="system", content=system), Message(role="user", content=user)]
 
 
-class _InvalidPlan(Exception):
-    def __init__(self, reason: str, *, content: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.content = content
-
-
 def _plan_from(data: dict[str, Any], *, model_name: str) -> PlanDraft:
     """The model's reply as a draft; ValueError says what is wrong with it."""
     try:
@@ -314,46 +307,21 @@ async def draft_with_llm(
     """A plan written by `model` to plan_schema(), validated; an invalid plan is shown to the model
     with what is wrong and asked for again. InterviewError when no valid plan came."""
     messages = plan_messages(title=title, role=role, job_description=job_description, language=language)
-    schema = plan_schema()
-    attempts = 0
-
-    async def attempt() -> PlanDraft:
-        nonlocal attempts
-        attempts += 1
-        try:
-            reply = await model.complete(messages, schema=schema, name=SCHEMA_NAME)
-        except StructuredOutputError as exc:
-            raise _InvalidPlan(exc.message, content=exc.content) from exc
-        try:
-            return _plan_from(reply.data, model_name=reply.model)
-        except ValueError as exc:
-            raise _InvalidPlan(str(exc), content=json.dumps(reply.data, ensure_ascii=False)) from exc
-
-    def on_retry(exc: Exception, _attempt: int) -> None:
-        nonlocal messages
-        if isinstance(exc, _InvalidPlan):
-            logger.warning("drafted plan rejected: %s", exc.reason)
-            messages = [
-                *messages,
-                Message(role="assistant", content=exc.content[:6000]),
-                Message(role="user", content=f"That plan was not valid: {exc.reason}. Reply again with JSON only."),
-            ]
-        else:
-            logger.warning("plan request failed: %s", exc)
-
     try:
-        return await retry_with_backoff(
-            attempt,
-            attempts=max_retries + 1,
-            base_s=backoff_s,
-            retry_if=lambda exc: isinstance(exc, _InvalidPlan) or (isinstance(exc, ProviderError) and exc.retryable),
-            backoff_if=lambda exc: not isinstance(exc, _InvalidPlan),
-            on_retry=on_retry,
+        drafted = await complete_validated(
+            model,
+            messages,
+            schema=plan_schema(),
+            name=SCHEMA_NAME,
+            validate=lambda data: _plan_from(data, model_name=""),
+            what="plan",
+            max_retries=max_retries,
+            backoff_s=backoff_s,
+            shown_chars=6000,
         )
-    except _InvalidPlan as exc:
-        problem = f"its plan was not valid ({exc.reason})"
-    except ProviderError as exc:
-        problem = exc.message
-    raise InterviewError(
-        f"The language model gave no usable plan after {attempts} attempt(s): {problem}", code="draft_failed"
-    )
+    except StructuredFailure as exc:
+        raise InterviewError(
+            f"The language model gave no usable plan after {exc.attempts} attempt(s): {exc.problem}",
+            code="draft_failed",
+        ) from exc
+    return dataclasses.replace(drafted.value, model_name=drafted.model)
