@@ -5,9 +5,10 @@
   sentence; and the interviewer's question was open ("tell me about...") or closed ("have you...?").
 - The silence: the listener's pause length, which stays the backstop.
 
-When the sound says finished and the words do not say otherwise, the answer is taken as ended
-after a short pause and the reply is heard as soon as it is ready; a short answer to an open
-question gets the full patience all the same (it is more often a preamble than the whole answer).
+When the sound says finished and the words agree (a sentence ends; or there are no words, as with
+cloud transcription), the answer is taken as ended after a short pause and the reply is heard as
+soon as it is ready; a short answer to an open question gets the full patience all the same (it
+is more often a preamble than the whole answer).
 When the signals disagree, or the model is not there, the patience rules of before apply. A reply
 prepared too early is still withdrawn unheard when the candidate goes on (hands_free.py).
 """
@@ -34,7 +35,23 @@ TRAILING = {
 }  # fmt: skip
 # Korean trails off in its verb endings: "만들었고" (made, and...), "했는데" (did, but...).
 _CONNECTIVE_ENDINGS = {
-    "ko": ("고", "는데", "은데", "인데", "한데", "면서", "지만", "어서", "아서", "해서", "니까", "며", "거나", "다가", "려고"),
+    "ko": (
+        "고",
+        "는데",
+        "은데",
+        "인데",
+        "한데",
+        "면서",
+        "지만",
+        "어서",
+        "아서",
+        "해서",
+        "니까",
+        "며",
+        "거나",
+        "다가",
+        "려고",
+    ),
 }
 _LAST_WORD = re.compile(r"(\w+)\W*$", re.UNICODE)
 _SENTENCE_END = (".", "!", "?", "。", "！", "？")
@@ -142,6 +159,10 @@ def decide(
         return Decision(config.silence_s, config.silence_s)
     if finished < config.finished:
         return patient
+    if words_lag or (words == Words.UNKNOWN and partial.strip()):
+        # The sound says finished, the words do not (yet): decide as without the model, and again
+        # as soon as the words catch up. (With no words at all, cloud transcription, the sound decides.)
+        return patient if short else Decision(config.silence_s, config.silence_s)
     if short and question == Question.OPEN:
         return patient
     heard = config.short_heard_after_s if short else config.assess_after_s

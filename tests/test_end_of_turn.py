@@ -78,8 +78,15 @@ def test_without_the_model_the_silence_and_the_words_decide_as_before():
 def test_sound_and_words_agreeing_on_finished_end_a_long_answer_after_a_short_pause():
     fast = decision(finished=0.93)
     assert fast.end_after_s == CONFIG.assess_after_s and fast.heard_after_s == CONFIG.assess_after_s
-    assert decision(finished=0.93, words_lag=True) == fast  # the sound covers what the words lag on
-    assert decision(finished=0.93, partial="") == fast  # cloud transcription: no words yet
+    assert decision(finished=0.93, partial="") == fast  # cloud transcription: the sound decides
+
+
+def test_the_sound_alone_does_not_end_an_answer_whose_words_say_otherwise_or_lag():
+    # Words that neither end a sentence nor trail off, or that do not reach the pause yet: the
+    # rules without the model, until the words catch up (decide runs again on every window).
+    assert decision(finished=0.93, words_lag=True) == Decision(1.2, 1.2)
+    assert decision(finished=0.93, partial="We built the payment service") == Decision(1.2, 1.2)
+    assert decision(finished=0.93, partial="요게 서비스 뵐 마음드.고", language="ko", voiced_s=2.2) == PATIENT
 
 
 def test_any_signal_of_an_unfinished_thought_waits_the_full_patience():
