@@ -407,6 +407,35 @@ INTERVIEW: dict[str, Any] = {
     "ABANDON_AFTER_MINUTES": env_float("INTERVIEW_ABANDON_AFTER_MINUTES", 30.0),
 }
 
+# --- candidate rights and records (docs/COMPLIANCE.md) -------------------------------------------
+
+
+def env_days_or_none(name: str) -> int | None:
+    """A number of days, or None (keep) when unset; never negative."""
+    if not env.get(name):
+        return None
+    days = env_int(name, 0)
+    if days < 0:
+        raise ImproperlyConfigured(f"{name}={days} must be zero or more days (or unset: keep).")
+    return days
+
+
+COMPLIANCE: dict[str, Any] = {
+    # When a candidate's request must be answered: a copy or erasure of their data (Illinois' AI
+    # Video Interview Act: 30 days; GDPR: one month), a human interviewer or an accommodation, a
+    # reconsideration.
+    "DATA_REQUEST_DUE_DAYS": env_int("COMPLIANCE_DATA_REQUEST_DUE_DAYS", 30),
+    "ALTERNATIVE_REQUEST_DUE_DAYS": env_int("COMPLIANCE_ALTERNATIVE_REQUEST_DUE_DAYS", 7),
+    "RECONSIDERATION_DUE_DAYS": env_int("COMPLIANCE_RECONSIDERATION_DUE_DAYS", 30),
+    # Audit entries are kept at least this long (the EU AI Act asks for at least six months of logs).
+    "AUDIT_LOG_MIN_DAYS": env_int("COMPLIANCE_AUDIT_LOG_MIN_DAYS", 183),
+    # The deployment's retention (a template's RetentionPolicy overrides it); unset: keep until erased.
+    "RETENTION_AUDIO_DAYS": env_days_or_none("RETENTION_AUDIO_DAYS"),
+    "RETENTION_TRANSCRIPT_DAYS": env_days_or_none("RETENTION_TRANSCRIPT_DAYS"),
+}
+if COMPLIANCE["AUDIT_LOG_MIN_DAYS"] < 1:
+    raise ImproperlyConfigured("COMPLIANCE_AUDIT_LOG_MIN_DAYS must be at least 1.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -21,6 +21,10 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from interviews import provider_settings, reports, selectors, services
+from interviews.compliance import admin as rights_admin
+from interviews.compliance import services as rights_services
+from interviews.compliance.forms import DecisionFormMixin
+from interviews.compliance.models import AuditEntry, CandidateRequest
 from interviews.evaluation import HEURISTIC_NOTICE, evaluation_request, evaluation_start, evaluation_to_dict
 from interviews.evaluation.forms import RubricCriterionForm
 from interviews.exceptions import InterviewError
@@ -84,7 +88,7 @@ class InterviewTemplateAdmin(admin.ModelAdmin):
         ("Versioning", {"fields": ["version", "created_at", "updated_at"]}),
     ]
     inlines = [TemplateQuestionInline, RubricCriterionInline]
-    actions = ["create_invite", "bulk_invite"]
+    actions = ["create_invite", "bulk_invite", rights_admin.export_adverse_impact]
     change_form_template = "admin/interviews/interviewtemplate/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InterviewTemplate]:
@@ -317,8 +321,30 @@ def latency_turns() -> Prefetch[Any, Any, Any]:
     )
 
 
+class InterviewReviewForm(DecisionFormMixin):
+    class Meta:
+        model = Interview
+        fields: list[str] = []
+
+
+class OpenRequestFilter(admin.SimpleListFilter):
+    title = "candidate requests"
+    parameter_name = "requests"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("open", "Open request (a person, an accommodation, data)"), ("human", "Asked for a person")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "open":
+            return queryset.filter(open_requests__gt=0)
+        if self.value() == "human":
+            return queryset.filter(candidate_requests__kind=CandidateRequest.Kind.HUMAN).distinct()
+        return queryset
+
+
 @admin.register(Interview)
 class InterviewAdmin(admin.ModelAdmin):
+    form = InterviewReviewForm
     list_display = [
         "candidate_name",
         "template",
@@ -329,8 +355,10 @@ class InterviewAdmin(admin.ModelAdmin):
         "median_latency",
         "overall_score",
         "recruiter_decision",
+        "requests_flag",
     ]
     list_filter = [
+        OpenRequestFilter,
         "status",
         "template",
         "created_at",
@@ -362,7 +390,21 @@ class InterviewAdmin(admin.ModelAdmin):
             "Times",
             {"fields": ["created_at", "invite_sent_at", "consented_at", "started_at", "ended_at", "expires_at"]},
         ),
-        ("Your decision", {"fields": ["recruiter_decision", "recruiter_notes"]}),
+        (
+            "Your decision",
+            {
+                "description": "The AI evaluation above is advice, never the decision: you decide. Every decision "
+                "is recorded with your name, the time and your reason; the AI evaluation is kept as it was.",
+                "fields": [
+                    "recruiter_decision",
+                    "ai_verdict",
+                    "override_recommendation",
+                    "decision_reason",
+                    "recruiter_notes",
+                ],
+            },
+        ),
+        ("Candidate rights", {"fields": ["rights"]}),
     ]
     readonly_fields = [
         "candidate_name",
@@ -380,6 +422,7 @@ class InterviewAdmin(admin.ModelAdmin):
         "started_at",
         "ended_at",
         "expires_at",
+        "rights",
     ]
     change_form_template = "admin/interviews/interview/change_form.html"
     change_list_template = "admin/interviews/interview/change_list.html"
@@ -398,9 +441,41 @@ class InterviewAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("template", "evaluation")
-            .annotate(turn_total=Count("turns", distinct=True))
+            .annotate(
+                turn_total=Count("turns", distinct=True),
+                open_requests=Count(
+                    "candidate_requests", filter=Q(candidate_requests__resolved_at__isnull=True), distinct=True
+                ),
+            )
             .prefetch_related(latency_turns())
         )
+
+    @admin.display(description="Requests", ordering="open_requests")
+    def requests_flag(self, obj: Interview) -> str:
+        count = obj.open_requests  # type: ignore[attr-defined]
+        return f"{count} open" if count else ""
+
+    @admin.display(description="Requests, decisions, holds")
+    def rights(self, obj: Interview) -> str:
+        return rights_admin.interview_rights_summary(obj)
+
+    def save_model(self, request: HttpRequest, obj: Interview, form: Any, change: bool) -> None:
+        """A decision goes through the service that records who, when and why (and answers an open
+        reconsideration request); the notes are saved as they are."""
+        if change and isinstance(form, InterviewReviewForm) and form.decision_changed():
+            reconsideration = CandidateRequest.objects.filter(
+                interview_id=obj.pk, kind=CandidateRequest.Kind.RECONSIDERATION, resolved_at__isnull=True
+            ).first()
+            rights_services.decision_record(
+                interview_id=obj.pk,
+                user=request.user,
+                reason=form.cleaned_data["decision_reason"],
+                outcome=obj.recruiter_decision if "recruiter_decision" in form.changed_data else "",
+                verdict=form.cleaned_data["ai_verdict"] or "advice_considered",
+                override_recommendation=form.cleaned_data["override_recommendation"],
+                answers_request_id=reconsideration.pk if reconsideration else None,
+            )
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="Duration")
     def duration(self, obj: Interview) -> str:
@@ -415,7 +490,7 @@ class InterviewAdmin(admin.ModelAdmin):
         median = reports.median_first_audio_ms([t.first_audio_sent_ms for t in obj.measured_turns])  # type: ignore[attr-defined]
         return "—" if median is None else f"{median:.0f}"
 
-    @admin.display(description="Score", ordering="evaluation__overall_score")
+    @admin.display(description="Score (AI advice)", ordering="evaluation__overall_score")
     def overall_score(self, obj: Interview) -> str:
         try:
             evaluation = obj.evaluation
@@ -457,6 +532,16 @@ class InterviewAdmin(admin.ModelAdmin):
                 name="interviews_interview_bulk_links",
             ),
             path("links/<str:operation>/", view(self.link_operation_view), name="interviews_interview_links"),
+            path(
+                "<int:interview_id>/candidate-data.zip",
+                view(lambda request, interview_id: rights_admin.bundle_view(self, request, interview_id)),
+                name="interviews_interview_bundle",
+            ),
+            path(
+                "<int:interview_id>/erase/",
+                view(lambda request, interview_id: rights_admin.erase_view(self, request, interview_id)),
+                name="interviews_interview_erase",
+            ),
             *super().get_urls(),
         ]
 
@@ -723,7 +808,13 @@ class InterviewAdmin(admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         if object_id.isdigit() and Interview.objects.filter(pk=int(object_id)).exists():
             extra_context.update(self._review_context(int(object_id)))
-            extra_context["link_operations"] = self._link_buttons(request, extra_context["review_interview"])
+            extra_context["link_operations"] = self._link_buttons(
+                request, extra_context["review_interview"]
+            ) + rights_admin.rights_buttons(request, extra_context["review_interview"])
+            if request.method == "GET" and self.has_view_permission(request):
+                rights_services.audit_record(
+                    user=request.user, action=AuditEntry.Action.VIEW_REVIEW, interview_id=int(object_id)
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     def _link_buttons(self, request: HttpRequest, interview: Interview) -> list[dict[str, str]]:
@@ -782,6 +873,12 @@ class InterviewAdmin(admin.ModelAdmin):
     @admin.action(description="Export as JSON", permissions=["view"])
     def export_json(self, request: HttpRequest, queryset: QuerySet[Interview]) -> HttpResponse:
         exports = [reports.interview_export(interview_id=pk) for pk in queryset.values_list("pk", flat=True)]
+        rights_services.audit_record_many(
+            user=request.user,
+            action=AuditEntry.Action.EXPORT,
+            interview_ids=[export["interview"]["id"] for export in exports],
+            detail="admin JSON",
+        )
         body = exports[0] if len(exports) == 1 else exports
         response = HttpResponse(json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json")
         name = f"interview-{exports[0]['interview']['id']}" if len(exports) == 1 else "interviews"
@@ -794,6 +891,9 @@ class InterviewAdmin(admin.ModelAdmin):
             self.message_user(request, "Choose exactly one interview for a report.", messages.WARNING)
             return None
         html = reports.render_html(reports.interview_export(interview_id=queryset.get().pk), request=request)
+        rights_services.audit_record(
+            user=request.user, action=AuditEntry.Action.EXPORT, interview_id=queryset.get().pk, detail="admin HTML"
+        )
         response = HttpResponse(html)
         response["Content-Disposition"] = f'attachment; filename="interview-{queryset.get().pk}.html"'
         return response
@@ -831,6 +931,17 @@ class EvaluationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        interview_id = Evaluation.objects.filter(pk=object_id).values_list("interview_id", flat=True).first()
+        if response.status_code == 200 and interview_id is not None:
+            rights_services.audit_record(
+                user=request.user, action=AuditEntry.Action.VIEW_EVALUATION, interview_id=interview_id
+            )
+        return response
+
 
 @admin.register(Turn)
 class TurnAdmin(admin.ModelAdmin):
@@ -844,3 +955,17 @@ class TurnAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        turn = Turn.objects.filter(pk=object_id).values("interview_id", "index").first()
+        if response.status_code == 200 and turn is not None:
+            rights_services.audit_record(
+                user=request.user,
+                action=AuditEntry.Action.VIEW_TRANSCRIPT,
+                interview_id=turn["interview_id"],
+                detail=f"turn {turn['index']}",
+            )
+        return response

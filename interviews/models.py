@@ -13,7 +13,11 @@ LANGUAGES = [("en", "English"), ("ko", "Korean")]
 
 
 def new_invite_token() -> str:
-    return secrets.token_urlsafe(24)
+    # Never "-" first: operators paste tokens into commands (replay_session, export_interview),
+    # where a leading "-" reads as an option.
+    while (token := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return token
 
 
 class InterviewTemplate(models.Model):
@@ -258,6 +262,8 @@ class Evaluation(models.Model):
     evaluator = models.CharField(max_length=16, choices=Evaluator.choices, blank=True)
     model_name = models.CharField(max_length=120, blank=True)
     rubric_version = models.PositiveIntegerField(null=True, blank=True)
+    # Which instructions the evaluator followed (llm.PROMPT_VERSION, or the heuristic's version).
+    prompt_version = models.CharField(max_length=40, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True, max_length=2_000)
     summary = models.TextField(blank=True)
@@ -300,3 +306,16 @@ class CriterionScore(models.Model):
     @property
     def verified_evidence(self) -> list[str]:
         return [item["quote"] for item in self.evidence if item.get("verified")]
+
+
+# The candidate-rights records (requests, decisions, erasures, retention, audit log, demographics)
+# live in their own module; importing them here is how Django finds them.
+from interviews.compliance.models import (  # noqa: E402, F401
+    AuditEntry,
+    CandidateRequest,
+    DemographicResponse,
+    Erasure,
+    HumanDecision,
+    LegalHold,
+    RetentionPolicy,
+)

@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from interviews import selectors
+from interviews.compliance.models import AuditEntry
+from interviews.compliance.services import audit_record
 from interviews.consumers import MONITOR_ALL_GROUP, monitor_group
 from interviews.evaluation import assess_answer
 from interviews.models import Interview, RubricCriterion, Turn
@@ -121,4 +123,5 @@ def monitor_list(request: HttpRequest) -> HttpResponse:
 @recruiter_required
 def monitor_detail(request: HttpRequest, interview_id: int) -> HttpResponse:
     interview = get_object_or_404(Interview.objects.select_related("template"), pk=interview_id)
+    audit_record(user=request.user, action=AuditEntry.Action.WATCH_LIVE, interview_id=interview_id)
     return render(request, "recruiter/monitor_detail.html", {"interview": interview})

@@ -21,6 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from interviews import reports
+from interviews.compliance.models import AuditEntry
+from interviews.compliance.services import audit_record
 from interviews.exceptions import InterviewError
 from interviews.models import Turn
 
@@ -52,6 +54,12 @@ def turn_audio(request: HttpRequest, turn_id: int) -> FileResponse:
     except FileNotFoundError as exc:
         raise Http404("The audio file is gone (deleted by the retention policy?).") from exc
     extension = (turn.audio.name or "").rsplit(".", 1)[-1]
+    audit_record(
+        user=request.user,
+        action=AuditEntry.Action.PLAY_AUDIO,
+        interview_id=turn.interview_id,
+        detail=f"turn {turn.index}",
+    )
     return FileResponse(
         handle,
         content_type=turn.audio_mime or "application/octet-stream",
@@ -68,6 +76,7 @@ def interview_recording(request: HttpRequest, interview_id: int) -> HttpResponse
         mixed = reports.interview_audio_mix(turns=turns)
     except InterviewError as exc:
         raise Http404(exc.message) from exc
+    audit_record(user=request.user, action=AuditEntry.Action.PLAY_RECORDING, interview_id=interview_id)
     response = HttpResponse(mixed.mp3, content_type="audio/mpeg")
     response["Content-Disposition"] = f'inline; filename="interview-{interview_id}.mp3"'
     return response
@@ -82,6 +91,12 @@ def interview_report(request: HttpRequest, interview_id: int) -> HttpResponse:
     except InterviewError as exc:
         raise Http404(exc.message) from exc
     kind = request.GET.get("format", "html")
+    audit_record(
+        user=request.user,
+        action=AuditEntry.Action.VIEW_REPORT if kind == "html" else AuditEntry.Action.EXPORT,
+        interview_id=interview_id,
+        detail=f"report {kind if kind in {'html', 'json', 'md'} else 'html'}",
+    )
     if kind == "json":
         response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
         response["Content-Disposition"] = f'attachment; filename="interview-{interview_id}.json"'

@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from interviews import selectors
@@ -299,6 +299,11 @@ def interview_finish(*, interview_id: int, reason: str, status: str = Interview.
     ended = Interview.objects.filter(pk=interview_id, status__in=Interview.OPEN_STATUSES).update(
         status=status, end_reason=reason[:32], ended_at=timezone.now()
     )
+    if ended and reason == "human_requested":
+        from interviews.compliance.services import candidate_request_from_interview
+
+        # The candidate asked for a person: staff see it in the queue of candidate requests.
+        candidate_request_from_interview(interview_id=interview_id)
     if ended:
         from interviews.evaluation import evaluation_schedule
 
@@ -465,16 +470,26 @@ class InterviewStore:
 
 
 def interview_purge_recordings(
-    *, ended_before: datetime, transcripts: bool = False, dry_run: bool = False
+    *,
+    ended_before: datetime,
+    transcripts: bool = False,
+    dry_run: bool = False,
+    only: QuerySet[Interview] | None = None,
 ) -> dict[str, int]:
     """Retention: delete the turn audio (and optionally the words) of interviews that ended before a time.
 
     With `transcripts`, turn texts and the evaluation's quoted evidence are cleared too (they are the
     candidate's words); scores, summaries and timings stay. `dry_run` counts without changing anything.
+    `only` narrows it to some interviews (compliance.services.retention_purge applies the policy
+    through it); an interview under a legal hold is never touched.
     """
+    from interviews.compliance.selectors import interviews_on_hold
     from interviews.models import CriterionScore
 
-    interviews = Interview.objects.filter(ended_at__isnull=False, ended_at__lt=ended_before)
+    interviews = (only if only is not None else Interview.objects.all()).filter(
+        ended_at__isnull=False, ended_at__lt=ended_before
+    )
+    interviews = interviews.exclude(pk__in=interviews_on_hold().values("pk"))
     with_audio = Turn.objects.filter(interview__in=interviews).exclude(audio="")
     counts = {
         "interviews": interviews.count(),

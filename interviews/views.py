@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from interviews import selectors, services
+from interviews.compliance.strings import RIGHTS_STRINGS
 from interviews.languages import language_base
 from interviews.models import Interview
 from interviews.selectors import LinkState
@@ -233,7 +234,8 @@ ENDED_STATUSES = (Interview.Status.COMPLETED, Interview.Status.ABANDONED, Interv
 def ui_strings(language: str) -> dict[str, str]:
     """The UI text for an interview language, falling back to English (and per key to English)."""
     base = language_base(language)
-    return {**UI_STRINGS["en"], **UI_STRINGS.get(base, {})}
+    rights = RIGHTS_STRINGS  # the candidate's rights (interviews/compliance/strings.py)
+    return {**UI_STRINGS["en"], **rights["en"], **UI_STRINGS.get(base, {}), **rights.get(base, {})}
 
 
 def _page_context(interview: Interview, **extra: Any) -> dict[str, Any]:

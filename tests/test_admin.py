@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client() -> Client:
-    user = User.objects.create_superuser("recruiter", "recruiter@example.com", "pw")
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def reviewed() -> Interview:
     interview = make_interview()
     add_conversation(interview)
@@ -131,12 +123,15 @@ def test_the_interview_page_shows_transcript_audio_latency_evaluation_and_decisi
     assert HEURISTIC_NOTICE in page
     assert "Technical depth" in page
 
-    response = staff_client.post(
-        url, {"recruiter_decision": "advance", "recruiter_notes": "Strong on data modelling.", "_save": "Save"}
-    )
+    # Every decision carries a reason (issue 21): without one the form says so and nothing is saved.
+    decision = {"recruiter_decision": "advance", "recruiter_notes": "Strong on data modelling.", "_save": "Save"}
+    refused = staff_client.post(url, decision)
+    assert refused.status_code == 200 and "Give the reason for this decision" in refused.content.decode()
+    response = staff_client.post(url, {**decision, "decision_reason": "Concrete answers on the ledger design."})
     assert response.status_code == 302
     reviewed.refresh_from_db()
     assert (reviewed.recruiter_decision, reviewed.recruiter_notes) == ("advance", "Strong on data modelling.")
+    assert reviewed.decisions.get().reason == "Concrete answers on the ledger design."
     assert reviewed.status == Interview.Status.COMPLETED  # the rest is read-only
 
 

@@ -141,7 +141,7 @@ def test_output_still_invalid_after_two_retries_fails_without_scores(interview, 
     evaluation = evaluation_run(interview_id=interview.pk)
     assert evaluation.status == Evaluation.Status.FAILED
     assert "after 3 attempt(s)" in evaluation.error
-    assert "invalid output" in evaluation.error
+    assert "its evaluation was not valid" in evaluation.error
     assert evaluation.scores.count() == 0
     assert evaluation.overall_score is None
     assert evaluation.recommendation == ""

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pydub import AudioSegment
 
-from interviews.models import Interview
+from interviews.models import Interview, new_invite_token
 from tests.factories import make_interview
 from tests.recruiter_factories import ANSWERS, add_conversation, finished
 from tests.wsclient import FAKE_WEBM
@@ -94,3 +94,8 @@ def test_clear_errors_for_unknown_interviews_and_missing_audio(tmp_path: Path, c
         call_command("replay_session", str(silent.pk), "--rerun")
     with pytest.raises(CommandError, match="no playable audio"):
         call_command("replay_session", str(silent.pk), "--audio", str(tmp_path / "x.mp3"))
+
+
+def test_no_invite_token_reads_as_an_option_on_the_command_line():
+    # One in 64 tokens would start with "-" and be taken for an option by replay_session.
+    assert not [token for token in (new_invite_token() for _ in range(2000)) if token.startswith("-")]

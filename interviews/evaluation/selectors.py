@@ -6,7 +6,7 @@ from typing import Any
 
 from interviews.evaluation.data import EvaluationInput, TranscriptLine
 from interviews.evaluation.evidence import redact_name
-from interviews.evaluation.heuristic import HEURISTIC_NOTICE
+from interviews.evaluation.heuristic_report import HEURISTIC_NOTICE
 from interviews.models import Evaluation, Interview, RubricCriterion, TemplateQuestion, Turn
 from interviews.providers.base import Criterion
 
@@ -54,6 +54,7 @@ def evaluation_to_dict(evaluation: Evaluation | None) -> dict[str, Any] | None:
         "evaluator_notice": HEURISTIC_NOTICE if evaluation.evaluator == Evaluation.Evaluator.HEURISTIC else "",
         "model_name": evaluation.model_name,
         "rubric_version": evaluation.rubric_version,
+        "prompt_version": evaluation.prompt_version,
         "attempts": evaluation.attempts,
         "summary": evaluation.summary,
         "strengths": evaluation.strengths,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from interviews import provider_settings
 from interviews.evaluation.data import EvaluationInput, EvaluationResult
 from interviews.evaluation.heuristic import HEURISTIC_MODEL_NAME, evaluate_heuristically
-from interviews.evaluation.llm import evaluate_with_configured_llm
+from interviews.evaluation.llm import PROMPT_VERSION, evaluate_with_configured_llm
 from interviews.evaluation.selectors import evaluation_input
 from interviews.exceptions import InterviewError
 from interviews.models import CriterionScore, Evaluation, Interview
@@ -87,6 +87,9 @@ def evaluation_run(*, interview_id: int) -> Evaluation:
         evaluation.evaluator = result.evaluator
         evaluation.model_name = result.model_name[:120]
         evaluation.rubric_version = interview.template.version
+        evaluation.prompt_version = (
+            PROMPT_VERSION if result.evaluator == Evaluation.Evaluator.LLM else result.model_name
+        )
         evaluation.attempts = result.attempts
         evaluation.summary = result.summary
         evaluation.strengths = result.strengths

@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from interviews.compliance.models import AuditEntry
+from interviews.compliance.services import audit_record_many
 from interviews.exceptions import InterviewError
 from interviews.models import Interview
 from interviews.recruiter_views import recruiter_required
@@ -36,6 +38,13 @@ def template_compare(request: HttpRequest, template_id: int) -> HttpResponse:
         )
     except InterviewError as exc:
         raise Http404(exc.message) from exc
+    # Scores and decisions of every candidate shown: one audit entry each.
+    audit_record_many(
+        user=request.user,
+        action=AuditEntry.Action.EXPORT if request.GET.get("format") == "csv" else AuditEntry.Action.VIEW_COMPARISON,
+        interview_ids=[row.interview.pk for row in comparison.rows],
+        detail=f"comparison of template {template_id}" + (" (CSV)" if request.GET.get("format") == "csv" else ""),
+    )
     if request.GET.get("format") == "csv":
         header, rows = selectors.comparison_csv_rows(comparison)
         response = HttpResponse(write_csv(header, rows), content_type="text/csv; charset=utf-8")

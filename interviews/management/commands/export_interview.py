@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from interviews import reports, selectors
+from interviews.compliance.models import AuditEntry
+from interviews.compliance.services import audit_record
 from interviews.exceptions import InterviewError
 from interviews.models import Turn
 
@@ -28,6 +31,13 @@ class Command(BaseCommand):
             data = reports.interview_export(interview_id=interview.pk)
         except InterviewError as exc:
             raise CommandError(exc.message) from exc
+        # A command has no staff user: the operating-system account that ran it is named instead.
+        audit_record(
+            user=f"system:export_interview ({getpass.getuser()})",
+            action=AuditEntry.Action.EXPORT,
+            interview_id=interview.pk,
+            detail=f"command {options['format']}" + (" with audio" if options["audio"] else ""),
+        )
         if options["format"] == "json":
             text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
         elif options["format"] == "md":
