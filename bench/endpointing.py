@@ -183,7 +183,10 @@ async def run_one(
         reply_turns: dict[int, float] = {}  # reply turn -> first audio, stream time
         async with asyncio.timeout(duration_s + 30):
             while True:
-                frame = json.loads(await ws.recv())
+                try:
+                    frame = json.loads(await ws.recv())
+                except websockets.ConnectionClosed:
+                    break  # the interviewer closed the interview after its reply: measured already
                 now = time.perf_counter() - started
                 kind = frame["type"]
                 if kind == "speech_ended" and not frame.get("ignored"):
@@ -197,7 +200,10 @@ async def run_one(
                     reply_turns.pop(frame["turn"], None)
                 elif kind == "ai_audio_end" and reply_turns.get(frame["turn"], 0.0) > speech_end:
                     break  # the reply to the whole answer has been sent
-        await sender
+        try:
+            await sender
+        except websockets.ConnectionClosed:
+            pass  # the rest of the recording had nobody to go to
     outcome.reply_audio_s = sorted(reply_turns.values())
     exported = json.loads(server.manage("export_interview", str(interview["id"])))
     outcome.candidate_turns = sum(1 for turn in exported["turns"] if turn["speaker"] == "candidate")
