@@ -160,9 +160,10 @@ def decide(
     if finished < config.finished:
         return patient
     if words_lag or (words == Words.UNKNOWN and partial.strip()):
-        # The sound says finished, the words do not (yet): decide as without the model, and again
-        # as soon as the words catch up. (With no words at all, cloud transcription, the sound decides.)
-        return patient if short else Decision(config.silence_s, config.silence_s)
+        # The sound says finished, the words do not (yet): a transcript that ends no sentence is more
+        # often a thought going on. Patience, decided again as soon as the words catch up. (With no
+        # words at all, cloud transcription, the sound decides.)
+        return patient
     if short and question == Question.OPEN:
         return patient
     heard = config.short_heard_after_s if short else config.assess_after_s

@@ -82,10 +82,10 @@ def test_sound_and_words_agreeing_on_finished_end_a_long_answer_after_a_short_pa
 
 
 def test_the_sound_alone_does_not_end_an_answer_whose_words_say_otherwise_or_lag():
-    # Words that neither end a sentence nor trail off, or that do not reach the pause yet: the
-    # rules without the model, until the words catch up (decide runs again on every window).
-    assert decision(finished=0.93, words_lag=True) == Decision(1.2, 1.2)
-    assert decision(finished=0.93, partial="We built the payment service") == Decision(1.2, 1.2)
+    # Words that neither end a sentence nor trail off, or that do not reach the pause yet: the full
+    # patience, until the words catch up (decide runs again on every window).
+    assert decision(finished=0.93, words_lag=True) == PATIENT
+    assert decision(finished=0.93, partial="We built the payment service") == PATIENT
     assert decision(finished=0.93, partial="요게 서비스 뵐 마음드.고", language="ko", voiced_s=2.2) == PATIENT
 
 
