@@ -153,16 +153,15 @@ def decide(
     short = voiced_s < config.short_utterance_s
     if words == Words.WAIT:
         return patient
-    if finished is None:
-        if short or words_lag:
+    # Words that end no sentence, or lag behind the pause, are no sign of an end: a transcript that
+    # ends no sentence is more often a thought going on. Patience, decided again as soon as the words
+    # catch up. (With no words at all, cloud transcription, the sound and the silence decide.)
+    words_disagree = words_lag or (words == Words.UNKNOWN and bool(partial.strip()))
+    if finished is None:  # no model, or its score for this pause is not in yet
+        if short or words_disagree:
             return patient
         return Decision(config.silence_s, config.silence_s)
-    if finished < config.finished:
-        return patient
-    if words_lag or (words == Words.UNKNOWN and partial.strip()):
-        # The sound says finished, the words do not (yet): a transcript that ends no sentence is more
-        # often a thought going on. Patience, decided again as soon as the words catch up. (With no
-        # words at all, cloud transcription, the sound decides.)
+    if finished < config.finished or words_disagree:
         return patient
     if short and question == Question.OPEN:
         return patient

@@ -73,6 +73,9 @@ def test_without_the_model_the_silence_and_the_words_decide_as_before():
     assert decision() == Decision(1.2, 1.2)
     assert decision(voiced_s=1.0) == PATIENT  # short: likely a preamble
     assert decision(words_lag=True) == PATIENT  # the words before the pause are not known yet
+    # ... or known and ending no sentence (as while the model's score for the pause is not in yet)
+    assert decision(partial="First, we measured the latency, second, we added caching") == PATIENT
+    assert decision(partial="") == Decision(1.2, 1.2)  # cloud transcription: no words while speaking
 
 
 def test_sound_and_words_agreeing_on_finished_end_a_long_answer_after_a_short_pause():
