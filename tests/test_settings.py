@@ -88,6 +88,13 @@ def test_explicit_providers_win_and_form_fallback_chains(tmp_path):
             "EMAIL_BACKEND='pigeon' is not a known email backend; choose from: console, smtp, file, locmem, dummy.",
         ),
         ({"EMAIL_USE_TLS": "1", "EMAIL_USE_SSL": "1"}, "EMAIL_USE_TLS and EMAIL_USE_SSL are both set"),
+        # the interviewer's 3D face (issue #17)
+        ({"AVATAR_MODEL_URL": "javascript:alert(1)"}, "AVATAR_MODEL_URL='javascript:alert(1)' is not a model"),
+        ({"AVATAR_MODEL_URL": "//cdn.example.com/x.glb"}, "is not a model the page can load"),
+        ({"AVATAR_MODEL_URL": "ftp://example.com/x.glb"}, "is not a model the page can load"),
+        ({"AVATAR_CAMERA_POSITION": "0,0.35"}, "AVATAR_CAMERA_POSITION='0,0.35' is not three numbers"),
+        ({"AVATAR_CAMERA_POSITION": "a,b,c"}, "is not three numbers"),
+        ({"AVATAR_CAMERA_FOV": "170"}, "AVATAR_CAMERA_FOV=170 is not a field of view"),
     ],
 )
 def test_misconfiguration_fails_at_start_up_with_one_clear_line(tmp_path, env, message):
