@@ -7,7 +7,9 @@ interview_project.asgi.application; in addition:
 - the ASGI receive/send of each socket are wrapped to note the wall time at which the consumer picks
   up each audio_end and hands over the first ai_audio_chunk after it, in $DATA_DIR/ws_events-<pid>.json
   (so the benchmark can split the client's latency into ingress, server and egress).
-Both files are rewritten every second. The app itself is not changed.
+Both files are rewritten every second. The app itself is not changed. With PYTHONTRACEMALLOC set
+(bench/memory.py --tracemalloc), SIGUSR2 writes a tracemalloc snapshot to
+$DATA_DIR/tracemalloc-<pid>-<n>.pickle, after a full garbage collection.
 
 BENCH_PATCHES (comma-separated) applies, in this process only, a fix proposed in BENCHMARKS.md, so its
 effect can be measured before it is made in the app:
@@ -25,9 +27,14 @@ effect can be measured before it is made in the app:
 from __future__ import annotations
 
 import asyncio
+import gc
+import itertools
 import json
 import os
+import signal
 import time
+import tracemalloc
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +99,7 @@ async def _probe() -> None:
     data_dir = Path(os.environ.get("DATA_DIR", "/tmp"))
     out = data_dir / f"loop_lag-{os.getpid()}.json"
     events_out = data_dir / f"ws_events-{os.getpid()}.json"
-    lags_ms: list[float] = []
+    lags_ms = array("d")  # 8 bytes a sample, not a float object each: the probe must not look like a leak
     last_write = time.perf_counter()
     while True:
         before = time.perf_counter()
@@ -148,3 +155,21 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send(message)
 
     await app(scope, noting_receive, noting_send)
+
+
+def _snapshots_on_signal() -> None:
+    if not tracemalloc.is_tracing():
+        return
+    data_dir = Path(os.environ.get("DATA_DIR", "/tmp"))
+    numbers = itertools.count()
+
+    def dump(signum: int, frame: Any) -> None:
+        gc.collect()
+        path = data_dir / f"tracemalloc-{os.getpid()}-{next(numbers)}.pickle"
+        tracemalloc.take_snapshot().dump(str(path.with_suffix(".tmp")))
+        os.replace(path.with_suffix(".tmp"), path)
+
+    signal.signal(signal.SIGUSR2, dump)
+
+
+_snapshots_on_signal()

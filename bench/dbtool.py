@@ -43,7 +43,7 @@ TIMING_FIELDS = [
 ]
 
 
-def create(count: int, language: str) -> list[dict[str, object]]:
+def create(count: int, language: str, *, hands_free: bool = False) -> list[dict[str, object]]:
     made = []
     with transaction.atomic():
         for _ in range(count):
@@ -55,7 +55,7 @@ def create(count: int, language: str) -> list[dict[str, object]]:
                 job_description="Build APIs in Python.",
                 language=language,
                 time_limit_minutes=60,
-                hands_free=False,
+                hands_free=hands_free,
                 voice_id=f"bench-{uid}",
             )
             for position, text in enumerate(QUESTIONS):
@@ -84,11 +84,12 @@ def main() -> None:
     make = sub.add_parser("create")
     make.add_argument("--count", type=int, required=True)
     make.add_argument("--language", default="en")
+    make.add_argument("--hands-free", action="store_true", help="hands-free templates (the server listens)")
     read = sub.add_parser("turns")
     read.add_argument("--ids", required=True, help="comma-separated interview ids")
     args = parser.parse_args()
     if args.command == "create":
-        print(json.dumps(create(args.count, args.language)))
+        print(json.dumps(create(args.count, args.language, hands_free=args.hands_free)))
     else:
         print(json.dumps(turns([int(i) for i in args.ids.split(",") if i])))
 

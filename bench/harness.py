@@ -247,8 +247,10 @@ class Database:
         )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
-    def create_interviews(self, count: int, *, language: str = "en") -> list[dict[str, Any]]:
-        return self._tool("create", "--count", str(count), "--language", language)
+    def create_interviews(self, count: int, *, language: str = "en", hands_free: bool = False) -> list[dict[str, Any]]:
+        return self._tool(
+            "create", "--count", str(count), "--language", language, *(["--hands-free"] if hands_free else [])
+        )
 
     def turns(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         return self._tool("turns", "--ids", ",".join(str(i) for i in ids))
@@ -427,6 +429,48 @@ class Answer:
     chunks: list[str]
 
 
+@dataclass
+class HandsFreeStream:
+    """A hands-free microphone: one continuous WebM/Opus recording in the page's 50 ms timeslices,
+    sent as binary frames, as the page streams it all the time (silence included). Block 0 is
+    silence (the greeting); block n is answer n's speech, then silence. The candidate streams a
+    block's silence until the reply has ended and then skips the rest of it: every chunk holds
+    whole Opus packets (one cluster each), so the stream stays valid, only its timestamps jump."""
+
+    blocks: list[list[bytes]]
+    speech_chunks: int  # at the start of each answer block
+    chunk_s: float
+
+
+def hands_free_stream(
+    speech: np.ndarray, answers: int, *, silence_s: float = 12.0, tail_s: float = 0.5
+) -> HandsFreeStream:
+    from interviews.testing.webm import webm_chunks
+    from interviews.turn_taking import STREAM_TIMESLICE_S
+
+    rate = 16000
+    chunk_s = STREAM_TIMESLICE_S
+    # audio_end follows a little silence, as a candidate's last word does: the voice detector's
+    # hang-over must not hear the cut-off end of a word after it as the answer going on.
+    speech = np.concatenate([speech, np.zeros(int(tail_s * rate), dtype=np.float32)])
+    silence = np.zeros(int(silence_s * rate), dtype=np.float32)
+    speech_chunks = round(len(speech) / rate / chunk_s)
+    speech = np.concatenate([speech, np.zeros(int(speech_chunks * chunk_s * rate) - len(speech), dtype=np.float32)])
+    chunks = webm_chunks(np.concatenate([silence, *([speech, silence] * answers)]), chunk_s=chunk_s)
+    per_silence, per_answer = round(silence_s / chunk_s), speech_chunks + round(silence_s / chunk_s)
+    blocks = [chunks[:per_silence]]
+    blocks += [chunks[per_silence + n * per_answer : per_silence + (n + 1) * per_answer] for n in range(answers)]
+    return HandsFreeStream(blocks=blocks, speech_chunks=speech_chunks, chunk_s=chunk_s)
+
+
+def speech_fixture(seconds: float) -> np.ndarray:
+    """The first `seconds` of the English speech fixture (Piper), 16 kHz: what Silero hears as voice."""
+    from interviews.audio import decode_to_pcm
+
+    pcm = decode_to_pcm((ROOT / "tests" / "fixtures" / "answer_en.webm").read_bytes())
+    return pcm[: int(seconds * 16000)]
+
+
 def answer_frames(data: bytes, seconds: float) -> Answer:
     return Answer(
         [
@@ -448,6 +492,7 @@ async def candidate(
     think_s: float = 0.3,
     end_interview: bool = True,
     chunk_s: float = CHUNK_S,
+    microphone: HandsFreeStream | None = None,
 ) -> SessionOutcome:
     """Connect, hear the greeting, give each answer at real-time pace, then end the interview
     (or, with end_interview=False, just close the socket, as a candidate who drops out)."""
@@ -509,6 +554,16 @@ async def candidate(
             connected_at = time.perf_counter()
             await until("session_state", 30)
             outcome.connected = True
+            if microphone is not None:
+                await _hands_free_turns(
+                    ws, microphone, outcome, until, session, interview, tags, turn_timeout_s, think_s
+                )
+                if end_interview:
+                    await ws.send('{"type": "end_interview"}')
+                    with contextlib.suppress(TimeoutError, ConnectionError):
+                        await until("interview_ended", 15)
+                reader.cancel()
+                return outcome
             await until("ai_audio_end", turn_timeout_s)
             outcome.greeting_ms = round((time.perf_counter() - connected_at) * 1000, 1)
             for number, (answer, tag) in enumerate(zip(answers, tags, strict=True)):
@@ -541,6 +596,73 @@ async def candidate(
     return outcome
 
 
+async def _hands_free_turns(
+    ws: Any,
+    microphone: HandsFreeStream,
+    outcome: SessionOutcome,
+    until: Any,
+    session: int,
+    interview: dict[str, Any],
+    tags: list[int],
+    turn_timeout_s: float,
+    think_s: float,
+) -> None:
+    """The microphone streams all the time; each answer is its block's speech, ended by `audio_end`
+    (the page lets the server find the end instead; that adds the endpointing pause, not CPU, and
+    would make the floor comparison differ from push-to-talk's)."""
+    advance = asyncio.Event()
+    speech_sent = asyncio.Event()
+
+    async def stream() -> None:
+        loop = asyncio.get_running_loop()
+        for number, block in enumerate(microphone.blocks):
+            started = loop.time()
+            for index, chunk in enumerate(block):
+                await asyncio.sleep(max(0.0, started + (index + 1) * microphone.chunk_s - loop.time()))
+                if advance.is_set():
+                    break
+                if chunk:
+                    await ws.send(chunk)
+                if number and index + 1 == microphone.speech_chunks:
+                    speech_sent.set()
+            await advance.wait()  # the silence ran out before the reply ended: the stream pauses
+            advance.clear()
+
+    async def heard(turn: int | None) -> None:
+        if turn is not None:  # the page reports its playback; the server then knows the interviewer is quiet
+            await ws.send(json.dumps({"type": "playback", "turn": turn, "event": "ended"}))
+
+    connected_at = time.perf_counter()
+    sender = asyncio.create_task(stream())
+    try:
+        greeting = TurnSample(session, interview["id"], interview["uid"], -1, -1, time.time())
+        await until("ai_audio_end", turn_timeout_s, greeting, connected_at)
+        outcome.greeting_ms = round((time.perf_counter() - connected_at) * 1000, 1)
+        outcome.errors.extend(greeting.errors)
+        await heard(greeting.turn)
+        for number, tag in enumerate(tags):
+            await asyncio.sleep(think_s)
+            speech_sent.clear()
+            advance.set()  # on to this answer's block: its speech, then silence
+            await speech_sent.wait()
+            sample = TurnSample(
+                session=session,
+                interview_id=interview["id"],
+                uid=interview["uid"],
+                answer=number,
+                tag=tag,
+                audio_end_wall=time.time(),
+            )
+            sent_at = time.perf_counter()
+            await ws.send('{"type": "audio_end"}')
+            outcome.samples.append(sample)
+            await until("ai_audio_end", turn_timeout_s, sample, sent_at)
+            await heard(sample.turn)
+    finally:
+        sender.cancel()
+        await asyncio.gather(sender, return_exceptions=True)
+
+
 async def run_sessions(
     *,
     urls: Sequence[str],
@@ -551,12 +673,13 @@ async def run_sessions(
     deadline_s: float,
     base_recording: bytes,
     end_interview: bool = True,
+    microphone: HandsFreeStream | None = None,
 ) -> list[SessionOutcome]:
     """All sessions at once (started evenly over `ramp_s`), bounded by `deadline_s` in total."""
     jobs = []
     for session, interview in enumerate(interviews):
         tags = [session * answers_per_session + n for n in range(answers_per_session)]
-        answers = [answer_frames(tagged(base_recording, tag), answer_s) for tag in tags]
+        answers = [] if microphone else [answer_frames(tagged(base_recording, tag), answer_s) for tag in tags]
         jobs.append(
             candidate(
                 session=session,
@@ -566,6 +689,7 @@ async def run_sessions(
                 tags=tags,
                 start_delay_s=ramp_s * session / max(1, len(interviews)),
                 end_interview=end_interview,
+                microphone=microphone,
             )
         )
     tasks = [asyncio.ensure_future(job) for job in jobs]
@@ -608,10 +732,13 @@ def analyse(
 ) -> None:
     """Fill each sample's provider floor (from the fakes' records) and the server's stored timings."""
     stt_by_tag: dict[int, dict[str, Any]] = {}
+    stt_by_text: dict[str, dict[str, Any]] = {}
     chats_by_uid: dict[str, list[dict[str, Any]]] = {}
     for record in openai_records:
         if record["endpoint"] == "transcription" and isinstance(record["body"].get("file"), dict):
             stt_by_tag[record["body"]["file"]["size"] - base_size - VOID_HEADER_BYTES] = record
+            if (record.get("response_text") or "").startswith(TRANSCRIPT_PREFIX):
+                stt_by_text[record["response_text"]] = record
         elif record["endpoint"] == "chat":
             system = next((m.get("content", "") for m in record["body"].get("messages", [])), "")
             for word in str(system).split():
@@ -632,9 +759,10 @@ def analyse(
             sample.server |= {
                 k: v for k, v in stored.get((sample.interview_id, sample.turn), {}).items() if k.endswith("_ms")
             }
-        stt = stt_by_tag.get(sample.tag)
         chats = chats_by_uid.get(sample.uid, [])
         chat = chats[sample.answer + 1] if len(chats) > sample.answer + 1 else None  # [0] is the greeting
+        # Hands-free uploads are cut by the server (WAV): the fake's unique transcript names them.
+        stt = stt_by_text.get(_transcript_in(chat)) if stt_by_text else stt_by_tag.get(sample.tag)
         if stt is None or chat is None or stt.get("finished_wall") is None or chat.get("first_byte_wall") is None:
             continue
         clause_token = first_clause_token(chat.get("response_text") or "")
@@ -661,6 +789,24 @@ def analyse(
             else (sample.first_audio_wall - tts["first_byte_wall"]) * 1000,
         }
         sample.fakes = {k: None if v is None else round(v, 2) for k, v in fakes.items()}
+
+
+TRANSCRIPT_PREFIX = "Answer "
+
+
+def unique_transcripts(count: int) -> list[str]:
+    """What the fake STT answers, one per request: the chat request that quotes it names its answer."""
+    return [f"{TRANSCRIPT_PREFIX}{n:05d}: I built a payments service in Go." for n in range(count)]
+
+
+def _transcript_in(chat: dict[str, Any] | None) -> str:
+    if chat is None:
+        return ""
+    for message in reversed(chat["body"].get("messages", [])):
+        content = str(message.get("content", ""))
+        if (at := content.find(TRANSCRIPT_PREFIX)) >= 0:
+            return content[at : at + len(unique_transcripts(1)[0])]
+    return ""
 
 
 def _split_socket_time(sample: TurnSample, events: list[list[Any]]) -> None:

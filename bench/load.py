@@ -32,14 +32,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.harness import (
     Database,
     Fakes,
+    HandsFreeStream,
     Server,
     analyse,
     fmt,
+    hands_free_stream,
     machine,
     median_spread,
     rss_kb,
     run_sessions,
+    speech_fixture,
     summarise,
+    unique_transcripts,
     webm_answer,
 )
 
@@ -100,6 +104,9 @@ class Monitor:
                 with contextlib.suppress(OSError, RuntimeError):
                     self.peak_rss_kb[pid] = max(self.peak_rss_kb[pid], rss_kb(pid))
 
+    def cpu_seconds_used(self) -> list[float]:
+        return [self.cpu_end[p] - self.cpu_start[p] for p in self.pids]
+
     def cpu_percent(self) -> list[float]:
         return [round(100 * (self.cpu_end[p] - self.cpu_start[p]) / max(self.elapsed_s, 1e-9), 1) for p in self.pids]
 
@@ -118,11 +125,15 @@ def one_run(
     profile_to: Path | None = None,
     end_interview: bool = False,
     ramp_s: float | None = None,
+    microphone: HandsFreeStream | None = None,
 ) -> dict[str, Any]:
-    interviews = db.create_interviews(sessions)
+    interviews = db.create_interviews(sessions, hands_free=microphone is not None)
     with contextlib.ExitStack() as stack:
         procs = [stack.enter_context(Server(env, log_path=db.data_dir / f"daphne-{n}.log")) for n in range(servers)]
         fakes.reset()
+        if microphone is not None:
+            assert fakes.openai is not None
+            fakes.openai.remote.configure(transcripts=unique_transcripts(sessions * answers + 10))
         spy = None
         if profile_to is not None:
             py_spy = str(Path(sys.executable).parent / "py-spy")
@@ -147,6 +158,7 @@ def one_run(
                     deadline_s=deadline_s,
                     base_recording=recording,
                     end_interview=end_interview,
+                    microphone=microphone,
                 )
             )
         client_after = resource.getrusage(resource.RUSAGE_SELF)
@@ -182,6 +194,13 @@ def one_run(
         "turns_expected": sessions * answers,
         "elapsed_s": round(monitor.elapsed_s, 1),
         "server_cpu_percent": monitor.cpu_percent()[:servers],
+        # All of daphne's CPU (connects, greetings, listening included) per answer turn measured.
+        "server_cpu_ms_per_turn": round(
+            1000
+            * sum(monitor.cpu_seconds_used()[:servers])
+            / max(1, sum(1 for s in samples if s.client_first_audio_ms)),
+            1,
+        ),
         "fakes_cpu_percent": monitor.cpu_percent()[servers:],
         "server_loop_lag_ms": loop_lag,
         "client_cpu_percent": round(100 * client_cpu_s / max(monitor.elapsed_s, 1e-9), 1),
@@ -218,6 +237,7 @@ def print_level(level: dict[str, Any]) -> None:
         f"{[r['completed_sessions'] for r in runs]}, turns {[r['turns_measured'] for r in runs]}"
         f"/{runs[0]['turns_expected'] if runs else '-'}, errors {[r['error_count'] for r in runs]}, "
         f"server CPU% {[r['server_cpu_percent'] for r in runs]}, "
+        f"server CPU ms per turn {[r.get('server_cpu_ms_per_turn') for r in runs]}, "
         f"client CPU% {[r['client_cpu_percent'] for r in runs]}, fakes CPU% {[r['fakes_cpu_percent'] for r in runs]}, "
         f"peak RSS MB {[r['server_peak_rss_mb'] for r in runs]}"
     )
@@ -260,6 +280,12 @@ def main() -> None:
         help="start the sessions evenly over this long; default min(2, 0.02 x sessions), which keeps the "
         "sessions' turns nearly in step (bursts); about one turn cycle (5 s) spreads them evenly",
     )
+    parser.add_argument(
+        "--hands-free",
+        action="store_true",
+        help="hands-free templates: every candidate streams its microphone all the time in 50 ms binary frames "
+        "(speech from tests/fixtures/answer_en.webm) and the server listens (decode + VAD); answers end with audio_end",
+    )
     parser.add_argument("--profile-level", type=int, default=0, help="also record a py-spy profile at this level")
     parser.add_argument("--profile-out", default="bench/results/profile.raw.txt")
     parser.add_argument(
@@ -278,6 +304,7 @@ def main() -> None:
 
     levels = [int(x) for x in args.levels.split(",") if x]
     recording = webm_answer(args.answer_seconds)
+    microphone = hands_free_stream(speech_fixture(args.answer_seconds), args.answers) if args.hands_free else None
     result: dict[str, Any] = {
         "benchmark": "load",
         "machine": machine(),
@@ -310,6 +337,7 @@ def main() -> None:
                         deadline_s=args.deadline_seconds,
                         end_interview=args.end_interview,
                         ramp_s=args.ramp_seconds,
+                        microphone=microphone,
                     )
                 )
             level = {"sessions": sessions, "runs": runs, "aggregate": aggregate(runs)}
@@ -331,6 +359,8 @@ def main() -> None:
                 deadline_s=args.deadline_seconds,
                 profile_to=profile_to,
                 end_interview=args.end_interview,
+                ramp_s=args.ramp_seconds,
+                microphone=microphone,
             )
             result["profile_run"] = run
             print_level({"sessions": args.profile_level, "runs": [run], "aggregate": aggregate([run])})

@@ -10,7 +10,12 @@ fresh daphne process (SQLite, fakes with the `instant` profile so the turns are 
 3. turns: --turns answers given one after another (sessions of --turns-per-session answers each,
    one session at a time), RSS every 100 turns; no growth over the second half = no leak.
 
+With --tracemalloc, daphne runs with PYTHONTRACEMALLOC (10 frames) and takes a snapshot (after a full
+collection) at --snapshot-at turns and after the last; the largest growths between the two, by
+traceback, are printed and saved: what stays allocated turn after turn, and where it was allocated.
+
     .venv/bin/python bench/memory.py --repeats 3 --out bench/results/memory.json
+    .venv/bin/python bench/memory.py --repeats 1 --parts turns --tracemalloc --out bench/results/memory-tracemalloc.json
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
+import signal
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -92,13 +100,44 @@ async def live_sessions(server: Server, db: Database, *, step: int, maximum: int
     }
 
 
-async def sequential_turns(server: Server, db: Database, *, turns: int, per_session: int) -> dict[str, Any]:
+def snapshot(server: Server, db: Database) -> Path:
+    """Ask daphne for a tracemalloc snapshot (bench/asgi_probe.py) and wait until it is written."""
+    before = set(db.data_dir.glob(f"tracemalloc-{server.pid}-*.pickle"))
+    os.kill(server.pid, signal.SIGUSR2)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        new = set(db.data_dir.glob(f"tracemalloc-{server.pid}-*.pickle")) - before
+        if new:
+            return new.pop()
+        time.sleep(0.2)
+    raise TimeoutError("no tracemalloc snapshot")
+
+
+def growth(first: Path, last: Path, *, top: int = 15) -> list[dict[str, Any]]:
+    """The largest growths between two snapshots, by traceback (tracemalloc's own frames left out)."""
+    ignore = [
+        tracemalloc.Filter(False, tracemalloc.__file__),
+        tracemalloc.Filter(False, "<frozen importlib._bootstrap*"),
+    ]
+    old = tracemalloc.Snapshot.load(str(first)).filter_traces(ignore)
+    new = tracemalloc.Snapshot.load(str(last)).filter_traces(ignore)
+    rows = []
+    for stat in new.compare_to(old, "traceback")[:top]:
+        frames = [f"{frame.filename.split('site-packages/')[-1]}:{frame.lineno}" for frame in stat.traceback]
+        rows.append({"size_diff_kb": round(stat.size_diff / 1024, 1), "count_diff": stat.count_diff, "where": frames})
+    return rows
+
+
+async def sequential_turns(
+    server: Server, db: Database, *, turns: int, per_session: int, snapshot_at: int | None = None
+) -> dict[str, Any]:
     recording = webm_answer(0.5)
     answer = answer_frames(recording, 0.5)
     points = [(0, server.rss_kb())]
     done = 0
     errors = 0
     interviews = iter(db.create_interviews(-(-turns // per_session)))
+    snapshots: list[Path] = []
     while done < turns:
         count = min(per_session, turns - done)
         interview = next(interviews)
@@ -116,24 +155,39 @@ async def sequential_turns(server: Server, db: Database, *, turns: int, per_sess
         done += count
         if done // 100 > before // 100:
             points.append((done, server.rss_kb()))
+        if snapshot_at is not None and before < snapshot_at <= done:
+            await asyncio.sleep(1.0)  # the last session's writes and evaluation settle
+            snapshots.append(snapshot(server, db))
+    if snapshot_at is not None:
+        await asyncio.sleep(1.0)
+        snapshots.append(snapshot(server, db))
     half = [p for p in points if p[0] >= turns / 2]
     slope_kb = float(np.polyfit([p[0] for p in half], [p[1] for p in half], 1)[0]) if len(half) > 1 else 0.0
     return {
         "points": [{"turns": n, "rss_mb": round(kb / 1024, 1)} for n, kb in points],
         "growth_second_half_kb_per_100_turns": round(slope_kb * 100, 1),
         "errors": errors,
+        "tracemalloc_growth": growth(snapshots[0], snapshots[-1]) if len(snapshots) == 2 else [],
+        "tracemalloc_between_turns": [snapshot_at, done] if len(snapshots) == 2 else [],
     }
 
 
 def one_repeat(fakes: Fakes, db: Database, args: argparse.Namespace, index: int) -> dict[str, Any]:
     env = {**db.env(), **fakes.env()}
+    if args.tracemalloc:
+        env["PYTHONTRACEMALLOC"] = "10"
     with Server(env, log_path=db.data_dir / f"daphne-mem-{index}.log") as server:
         time.sleep(2.0)  # start-up finished (provider warm-up thread)
         idle_start = server.rss_kb()
         warm = asyncio.run(sequential_turns(server, db, turns=3, per_session=3))
         idle_warm = server.rss_kb()
-        live = asyncio.run(live_sessions(server, db, step=args.step, maximum=args.max_sessions))
-        turns = asyncio.run(sequential_turns(server, db, turns=args.turns, per_session=args.turns_per_session))
+        live = {"points": [{"sessions": 0, "rss_mb": 0.0}], "per_10_sessions_mb": None, "after_close_mb": None}
+        if "live" in args.parts:
+            live = asyncio.run(live_sessions(server, db, step=args.step, maximum=args.max_sessions))
+        snapshot_at = args.snapshot_at if args.tracemalloc else None
+        turns = asyncio.run(
+            sequential_turns(server, db, turns=args.turns, per_session=args.turns_per_session, snapshot_at=snapshot_at)
+        )
         return {
             "idle_start_mb": round(idle_start / 1024, 1),
             "idle_warm_mb": round(idle_warm / 1024, 1),
@@ -150,6 +204,9 @@ def main() -> None:
     parser.add_argument("--max-sessions", type=int, default=100)
     parser.add_argument("--turns", type=int, default=1000)
     parser.add_argument("--turns-per-session", type=int, default=10)
+    parser.add_argument("--parts", default="live,turns", help="which measurements after the idle ones")
+    parser.add_argument("--tracemalloc", action="store_true", help="snapshots in daphne; see above")
+    parser.add_argument("--snapshot-at", type=int, default=200, help="turns before the first snapshot")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
     repeats = []
@@ -174,6 +231,11 @@ def main() -> None:
     for name, value in summary.items():
         print(f"{name:<40} median {value['median']}  [{value['min']} - {value['max']}]")
     for r in repeats:
+        for row in r["turns"]["tracemalloc_growth"]:
+            print(
+                f"grew {row['size_diff_kb']:>8} KB {row['count_diff']:>+7} blocks  "
+                + " <- ".join(row["where"][::-1][:6])
+            )
         print("live:", " ".join(f"{p['sessions']}:{p['rss_mb']}" for p in r["live"]["points"]))
         print(
             "turns:",

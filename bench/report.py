@@ -34,12 +34,13 @@ def load_table(result: dict[str, Any]) -> str:
         f"`{result['command']}` - {settings['servers']} daphne process(es), "
         f"{'PostgreSQL' if settings.get('postgres') else 'SQLite'}, "
         f"{'Redis' if settings.get('redis') else 'in-memory'} channel layer, "
+        f"{'hands-free (the server listens all the time)' if settings.get('hands_free') else 'push-to-talk'}, "
         f"patches: {settings.get('patches') or 'none (the app as it is)'}; {result['machine']}",
         "",
         "| sessions | sessions completed | turns measured | error frames | overhead p50 (client) | overhead p95 "
         "(client) | overhead p50 (server) | overhead p95 (server) | audio_end -> consumer p50 / p95 | loop lag p99 "
-        "| daphne CPU % | peak RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| daphne CPU % | daphne CPU ms / turn | peak RSS MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for level in result["levels"]:
         runs = level["runs"]
@@ -50,6 +51,7 @@ def load_table(result: dict[str, Any]) -> str:
         lag = spread([max((x.get("p99_ms", 0) for x in r["server_loop_lag_ms"]), default=None) for r in runs])
         cpu = spread([sum(r["server_cpu_percent"]) for r in runs])
         rss = spread([max(r["server_peak_rss_mb"]) for r in runs])
+        per_turn = spread([r.get("server_cpu_ms_per_turn") for r in runs], 1)
         ingress = (
             f"{spread([stat(r, 'socket.ingress_ms', 'p50') for r in runs])} / "
             f"{spread([stat(r, 'socket.ingress_ms', 'p95') for r in runs])}"
@@ -60,7 +62,7 @@ def load_table(result: dict[str, Any]) -> str:
             f"| {spread([stat(r, 'overhead.client_ms', 'p95') for r in runs])} "
             f"| {spread([stat(r, 'overhead.server_ms', 'p50') for r in runs])} "
             f"| {spread([stat(r, 'overhead.server_ms', 'p95') for r in runs])} "
-            f"| {ingress} | {lag} | {cpu} | {rss} |"
+            f"| {ingress} | {lag} | {cpu} | {per_turn} | {rss} |"
         )
     return "\n".join(lines)
 

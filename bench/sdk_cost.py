@@ -5,6 +5,10 @@ and reports this process's CPU time per call: what one turn costs the daphne pro
 per audio chunk in JSON/base64. Helps read the load profile (bench/profile_summary.py).
 
     .venv/bin/python bench/sdk_cost.py --calls 200
+
+With --split, each call is run again under cProfile and its CPU is split by where the time is spent
+(own time of each function, grouped by module): the SDK building and sending the request, the SDK
+parsing the response (SSE, models), the HTTP client, the transport and event loop, the app.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import cProfile
 import json
 import os
+import pstats
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,8 +29,33 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import Fakes, webm_answer
 
+# The first pattern that matches a function's file decides its stage.
+STAGES = [
+    (
+        "SDK: response parsing (SSE, models)",
+        re.compile(r"openai/(_streaming|_models|_response|_compat)|pydantic|elevenlabs/core/(unchecked|pydantic)"),
+    ),
+    ("SDK: request building and dispatch", re.compile(r"openai/|elevenlabs/")),
+    ("HTTP client (httpx)", re.compile(r"httpx2?/")),
+    ("transport (httpcore, h11, anyio, ssl, sockets)", re.compile(r"httpcore2?/|h11/|anyio/|ssl|socket|selectors")),
+    ("JSON", re.compile(r"json/")),
+    ("app (interviews/)", re.compile(r"interviews/")),
+    ("event loop (asyncio)", re.compile(r"asyncio/")),
+]
 
-async def measure(fakes: Fakes, calls: int) -> dict[str, float]:
+
+def split_by_stage(profile: cProfile.Profile) -> dict[str, float]:
+    """Share of own time per stage."""
+    stats = pstats.Stats(profile)
+    totals: dict[str, float] = {}
+    for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        stage = next((name for name, pattern in STAGES if pattern.search(filename)), "other (builtins, C)")
+        totals[stage] = totals.get(stage, 0.0) + own
+    whole = sum(totals.values()) or 1.0
+    return {stage: value / whole for stage, value in sorted(totals.items(), key=lambda kv: -kv[1])}
+
+
+async def measure(fakes: Fakes, calls: int, *, split: bool = False) -> dict[str, float]:
     from interviews.providers.base import InterviewContext, Message, Voice
     from interviews.providers.elevenlabs import ElevenLabsTextToSpeech
     from interviews.providers.openai import OpenAIChat, OpenAISpeechToText, make_client
@@ -51,8 +83,17 @@ async def measure(fakes: Fakes, calls: int) -> dict[str, float]:
         cpu, wall = time.process_time(), time.perf_counter()
         for _ in range(calls):
             await call()  # type: ignore[operator]
-        results[f"{name} CPU ms/call"] = (time.process_time() - cpu) * 1000 / calls
+        cpu_ms = (time.process_time() - cpu) * 1000 / calls
+        results[f"{name} CPU ms/call"] = cpu_ms
         results[f"{name} wall ms/call"] = (time.perf_counter() - wall) * 1000 / calls
+        if split:
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(calls):
+                await call()  # type: ignore[operator]
+            profile.disable()
+            for stage, share in split_by_stage(profile).items():
+                results[f"  {stage} (CPU ms/call, {100 * share:.0f} %)"] = cpu_ms * share
 
     async def do_stt() -> None:
         await stt.transcribe(audio, language="en")
@@ -95,10 +136,12 @@ async def measure(fakes: Fakes, calls: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--split", action="store_true", help="split each call's CPU by stage (cProfile)")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with Fakes("instant", max_seconds=600) as fakes:
-        for name, value in asyncio.run(measure(fakes, args.calls)).items():
+        for name, value in asyncio.run(measure(fakes, args.calls, split=args.split)).items():
             print(f"{name:<55} {value:8.2f}")
 
 

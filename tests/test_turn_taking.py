@@ -22,6 +22,7 @@ from interviews.turn_taking import (
     STREAM_TIMESLICE_S,
     EndpointConfig,
     Listener,
+    VadPool,
     is_echo,
 )
 from tests.factories import make_interview, make_template
@@ -154,12 +155,13 @@ def test_a_reopened_answer_counts_the_voice_before_its_pause(voice):
 
 
 def test_the_end_of_turn_model_hears_a_reopened_answer_from_before_its_pause(voice):
-    # "Sorry," alone sounds like a whole turn; after the answer it goes on, it does not.
+    # "Sorry," alone sounds like a whole turn; after the answer it goes on, it does not. (With 3 s
+    # of voice before, the answer is not short: a short one to an open question is not scored.)
     listener = Listener(language="en")
     listener.scores_pauses = True
     earlier = np.concatenate([voice["long"], silence(1.0)])
     assert [e.kind for e in listener.push_pcm(voice["other"][: RECOGNITION_RATE // 2])[0]] == ["start"]
-    listener.continue_utterance(2.0, earlier)
+    listener.continue_utterance(3.0, earlier)
     events, _ = listener.push_pcm(np.concatenate([voice["other"][RECOGNITION_RATE // 2 :], silence(0.3)]))
     pause = next(e for e in events if e.kind == "pause")
     assert pause.pcm is not None and len(pause.pcm) > len(earlier)  # the earlier part, then what followed
@@ -179,6 +181,48 @@ def test_events_carry_where_the_utterance_is_in_the_stream(voice):
 def test_silence_and_steady_noise_are_not_speech():
     noise = (np.random.default_rng(0).normal(0, 0.01, RECOGNITION_RATE * 3)).astype(np.float32)
     assert listen(np.concatenate([silence(1.0), noise])) == []
+
+
+def test_voice_at_the_start_of_a_stream_is_heard_within_a_timeslice(voice):
+    # The candidate may speak as soon as the microphone opens: no demuxer start-up probe holds the
+    # first second of a 50 ms stream back.
+    lead_s = 0.2
+    pcm = np.concatenate([silence(lead_s), voice["long"]])
+    onset_s = lead_s + np.flatnonzero(np.abs(voice["long"]) > 0.02)[0] / RECOGNITION_RATE
+    listener = Listener(language="en")
+    heard_at_s = None
+    for index, chunk in enumerate(webm_chunks(pcm, chunk_s=STREAM_TIMESLICE_S)):
+        events, _ = listener.feed(chunk)
+        if any(event.kind == "start" for event in events):
+            heard_at_s = (index + 1) * STREAM_TIMESLICE_S
+            break
+    listener.close()
+    assert heard_at_s is not None
+    # min_speech_s of voice, plus the encoder's lookahead and one timeslice.
+    assert heard_at_s - onset_s < EndpointConfig().min_speech_s + 0.15
+
+
+def test_the_listener_takes_pcm_in_any_float_layout(voice):
+    pcm = np.concatenate([silence(0.5), voice["long"], silence(2.0)])
+    as_given = pcm.astype(np.float64)
+    as_given.flags.writeable = False
+    events = [(event.kind, event.at_s) for event in Listener(language="en").push_pcm(as_given)[0]]
+    expected = [(event.kind, event.at_s) for event in Listener(language="en").push_pcm(pcm)[0]]
+    assert events == expected
+    assert events[0][0] == "start" and events[-1][0] == "end"
+
+
+def test_a_pooled_voice_detector_hears_each_new_stream_from_a_clean_start(voice):
+    pool = VadPool()
+    window = np.ascontiguousarray(voice["long"][8000:8512])
+    vad = pool.take()
+    first = vad.process(memoryview(window.copy()))
+    for _ in range(10):  # its state is now full of this voice
+        vad.process(memoryview(window.copy()))
+    pool.give_back(vad)
+    again = pool.take()
+    assert again is vad  # reused: no model loaded again
+    assert again.process(memoryview(window.copy())) == first
 
 
 def test_benchmarks_and_tests_stream_at_the_pages_timeslice():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -32,6 +33,11 @@ from interviews.providers.base import PcmTranscriptionStream, ProviderError
 from interviews.providers.registry import SpeechToTextChain
 from interviews.turn_taking import EndpointConfig, Listener, ListenerEvent, is_echo
 
+# The end-of-turn model's scores (~80 ms of CPU each) run on one thread of their own: on the shared
+# pool they queued every session's audio chunks, audio_end included, behind them (bench/load.py
+# --hands-free, BENCHMARKS.md #22). Under load a score then comes late, and the pause is decided by
+# the silence and the words, as without the model.
+SCORING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="end-of-turn")
 # A pause longer than this inside a reopened answer is stored shortened to it.
 MAX_JOINED_PAUSE_S = 5.0
 # Utterances over the interviewer that turn out not to be barge-ins, per interviewer turn, before
@@ -115,8 +121,11 @@ class HandsFreeIntake:
             if sniff_audio_mime(data[:16]) is None:
                 await self.send(ErrorFrame(ErrorCode.BAD_AUDIO, "The microphone stream is not audio we can use."))
                 return
-            self.listener = Listener(language=self.language, config=self.endpoint)
-            self.listener.scores_pauses = self.turn_model is not None
+            # Loading the listener's Silero model takes milliseconds of CPU: not on the loop that
+            # every session's audio and replies share.
+            listener = await self.runtime.to_thread(Listener, language=self.language, config=self.endpoint)
+            listener.scores_pauses = self.turn_model is not None
+            self.listener = listener
         listener = self.listener
         if (question := self.last_question()) is not self._question_of:
             self._question_of = question
@@ -164,8 +173,10 @@ class HandsFreeIntake:
             self.scoring.cancel()  # an earlier pause's score, now moot
 
         async def score(pcm: np.ndarray, pause: int) -> None:
-            probability = await self.runtime.to_thread(model.probability, pcm)
-            if listener.pause == pause and listener.in_utterance:
+            probability = await self.runtime.in_executor(
+                SCORING, _probability_while_pausing, model, listener, pcm, pause
+            )
+            if probability is not None and listener.pausing(pause):
                 listener.finished = probability
 
         self.scoring = asyncio.ensure_future(score(event.pcm, event.pause))
@@ -358,6 +369,12 @@ class HandsFreeIntake:
             self.scoring.cancel()
         if self.listener is not None:
             await self.runtime.to_thread(self.listener.close)
+
+
+def _probability_while_pausing(model: TurnScorer, listener: Listener, pcm: np.ndarray, pause: int) -> float | None:
+    """The model's score, unless the pause was over before a worker thread was free for it (voice
+    resumed: most pauses between words are shorter than the wait for a thread under load)."""
+    return model.probability(pcm) if listener.pausing(pause) else None
 
 
 def _is_echo_of(mic_pcm: np.ndarray, interviewer_mp3: bytes) -> bool:

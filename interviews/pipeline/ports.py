@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import Executor
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -47,6 +48,7 @@ class Runtime(Protocol):
     async def sleep(self, seconds: float) -> None: ...
     def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle | Any: ...
     async def to_thread(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
+    async def in_executor(self, executor: Executor, function: Callable[..., T], /, *args: Any) -> T: ...
 
 
 class TurnScorer(Protocol):
@@ -69,3 +71,7 @@ class RealRuntime:
 
     async def to_thread(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(function, *args, **kwargs)
+
+    async def in_executor(self, executor: Executor, function: Callable[..., T], /, *args: Any) -> T:
+        """Blocking work on a pool of its own, so it cannot hold up the shared one (to_thread's)."""
+        return await asyncio.get_running_loop().run_in_executor(executor, function, *args)

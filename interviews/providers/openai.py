@@ -80,22 +80,40 @@ class OpenAIChat:
         self.info = ProviderInfo(stage="llm", name="openai", detail=model)
 
     async def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncGenerator[str, None]:
+        request = self.client.chat.completions.with_streaming_response.create(
+            model=self.model, messages=_chat_messages(messages), stream=True
+        )
         try:
-            response = await self.client.chat.completions.create(
-                model=self.model,
-                messages=_chat_messages(messages),
-                stream=True,
-            )
-        except openai.OpenAIError as exc:
+            # The SDK builds and sends the request and raises on an error status; the body is read
+            # here, one `data:` line per token, without the SDK's model object per chunk (most of
+            # a reply's SDK CPU, bench/sdk_cost.py). Closing the response on cancellation drops the
+            # HTTP stream, so the server stops generating.
+            async with request as response:
+                async for line in response.iter_lines():
+                    if (content := _delta_content(line)) is not None:
+                        yield content
+        except (openai.OpenAIError, httpx2.HTTPError) as exc:
             raise _provider_error("llm", exc) from exc
-        # Closing the response on cancellation drops the HTTP stream, so the server stops generating.
-        async with response:
-            try:
-                async for chunk in response:
-                    if chunk.choices and chunk.choices[0].delta.content:
-                        yield chunk.choices[0].delta.content
-            except (openai.OpenAIError, httpx2.HTTPError) as exc:
-                raise _provider_error("llm", exc) from exc
+
+
+def _delta_content(line: str) -> str | None:
+    """The text of one server-sent event of a chat stream (None: no text in it)."""
+    if not line.startswith("data:") or (payload := line[5:].strip()) == "[DONE]":
+        return None
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:
+        raise ProviderError("llm", "OpenAI sent a stream we could not read.") from exc
+    if not isinstance(data, dict):
+        return None
+    if data.get("error"):
+        error = data["error"]
+        message = error.get("message") if isinstance(error, dict) else None
+        raise ProviderError("llm", f"OpenAI failed during the stream: {message or 'an error event'}.")
+    choices = data.get("choices")
+    delta = choices[0].get("delta") if choices and isinstance(choices[0], dict) else None
+    content = delta.get("content") if isinstance(delta, dict) else None
+    return content if isinstance(content, str) and content else None
 
 
 class OpenAIStructuredChat:

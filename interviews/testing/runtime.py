@@ -6,6 +6,7 @@ import asyncio
 import heapq
 import itertools
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -60,6 +61,13 @@ class FakeRuntime:
         self._in_thread += 1
         try:
             return await asyncio.to_thread(function, *args, **kwargs)
+        finally:
+            self._in_thread -= 1
+
+    async def in_executor(self, executor: Executor, function: Callable[..., T], /, *args: Any) -> T:
+        self._in_thread += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
         finally:
             self._in_thread -= 1
 

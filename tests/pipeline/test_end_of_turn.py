@@ -7,6 +7,7 @@ moment the pause reaches TurnConfig.assess_after_s, so the times below are the d
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import numpy as np
 import pytest
@@ -116,6 +117,36 @@ async def test_a_short_answer_to_an_open_question_gets_the_full_patience(said, t
     decided = run.first("speech_ended").at_s - end
     assert decided == pytest.approx(VAD_LAG_S + patient - CONFIG.prepare_ahead_s, abs=0.1)
     assert run.first("ai_transcript_chunk").at_s - end == pytest.approx(VAD_LAG_S + patient, abs=0.1)
+
+
+class CountingModel:
+    """The real model, counting the pauses it is asked to score."""
+
+    def __init__(self, model: TurnModel) -> None:
+        self.model, self.calls, self.threads = model, 0, set()
+
+    def probability(self, pcm: np.ndarray) -> float:
+        self.calls += 1
+        self.threads.add(threading.current_thread().name)
+        return self.model.probability(pcm)
+
+
+async def test_the_model_scores_only_pauses_whose_end_its_score_can_change(said, turn_model):
+    # A short answer to an open question gets the full patience whatever the sound says: no ~80 ms
+    # score is spent on it. A long answer's pause is scored (finished: answered sooner).
+    short_pcm, _ = said["preamble"]
+    counted = CountingModel(turn_model)
+    harness = asked("Tell me about the team you led.")
+    harness.turn_model = counted
+    await harness.run([speak(microphone(short_pcm, until_s=7.0), at=0)], until_s=8)
+    assert counted.calls == 0
+    long_pcm, _ = said["finished"]
+    harness = asked("Tell me about a system you built.")
+    harness.turn_model = counted
+    await harness.run([speak(microphone(long_pcm, until_s=7.0), at=0)], until_s=8)
+    assert counted.calls >= 1
+    # On a thread of its own: ~80 ms a score must not hold up the audio on the shared pool.
+    assert {name.split("_")[0] for name in counted.threads} == {"end-of-turn"}
 
 
 async def test_the_interviews_language_reaches_the_word_rules():
