@@ -74,8 +74,9 @@ VADS = VadPool()
 @dataclass
 class ListenerEvent:
     kind: str  # "start" | "barge_in" | "pause" | "end"
-    # The whole utterance, for "barge_in" (so far) and "end"; for "pause", the audio up to the pause
-    # (the last 8 s), for the end-of-turn model, and `pause` its number (see Listener.finished).
+    # The whole utterance, for "barge_in" (so far) and "end". A "pause" (a short silence in an answer,
+    # once, when the recogniser should catch up) carries, if the end-of-turn model is to score it, the
+    # audio up to the pause (the last 8 s), and `pause` its number (see Listener.finished); else None.
     pcm: np.ndarray | None = None
     pause: int = 0
     voiced_s: float = 0.0
@@ -121,14 +122,16 @@ class Listener:
         self.samples_seen = 0
         # Set by the caller before each feed: speech that starts now overlaps the interviewer.
         self.interviewer_speaking = False
-        # The end-of-turn model (set by the caller): with `scores_pauses`, each pause in an answer
-        # emits a "pause" event, and the caller sets `finished` to the model's probability for it
-        # (pause number `pause`); a pause the voice ended is forgotten.
+        # The end-of-turn model (set by the caller): with `scores_pauses`, a pause in an answer that
+        # the model's score could end emits a "pause" event with its audio, and the caller hands the
+        # model's probability for it (pause number `pause`) to `scored`; a pause the voice ended is
+        # forgotten.
         self.scores_pauses = False
         self.finished: float | None = None
         self.pause = 0
         self.question = Question.OPEN  # the interviewer's last question, open or closed
         self._pause_scored = False
+        self._pause_noted = False  # a "pause" event went out for the current pause
 
     @property
     def in_utterance(self) -> bool:
@@ -202,58 +205,95 @@ class Listener:
             self._onset_s = 0.0
             self.partial = ""
             self.partial_covers_s = None
-            self.finished, self._pause_scored = None, False
+            self.finished, self._pause_scored, self._pause_noted = None, False, False
             return ListenerEvent("start", voiced_s=utterance.voiced_s, overlapping=utterance.overlapping, at_s=at_s)
         utterance.pcm.append(window)
         added.append(window)
         if voiced:
             utterance.voiced_s += WINDOW_S
             utterance.silence_s = 0.0
-            self.finished, self._pause_scored = None, False
+            self.finished, self._pause_scored, self._pause_noted = None, False, False
         else:
             utterance.silence_s += WINDOW_S
         if not utterance.barge_in_sent and utterance.voiced_s >= config.barge_in_s:
             utterance.barge_in_sent = True
             return ListenerEvent("barge_in", pcm=np.concatenate(utterance.pcm), voiced_s=utterance.voiced_s)
+        decision, awaits_score = self._decision(utterance)
+        answering = not (utterance.overlapping and not utterance.barge_in_sent)
+        if (
+            answering
+            and utterance.silence_s >= config.assess_after_s - 1e-9
+            and not self._pause_scored
+            and (awaits_score or not self._pause_noted)
+        ):
+            self._pause_noted = True
+            if not awaits_score:
+                return ListenerEvent("pause", pause=self.pause)  # for the words alone (no score)
+            self._pause_scored = True
+            self.pause += 1
+            # The model hears the utterance as it was when the pause began, however late it is asked
+            # (the words may catch up late): more trailing silence makes anything sound finished.
+            heard = utterance.pcm[
+                : len(utterance.pcm) - round((utterance.silence_s - config.assess_after_s) / WINDOW_S)
+            ]
+            recent = np.concatenate(heard[-int(TURN_MODEL_WINDOW_S / WINDOW_S) :])
+            if utterance.earlier is not None and len(recent) < TURN_MODEL_WINDOW_S * RECOGNITION_RATE:
+                recent = np.concatenate([utterance.earlier, recent])[-int(TURN_MODEL_WINDOW_S * RECOGNITION_RATE) :]
+            return ListenerEvent("pause", pcm=recent, pause=self.pause)
+        return self._end_if_over(utterance, decision)
+
+    def scored(self, pause: int, probability: float) -> ListenerEvent | None:
+        """Blocking (waits for a feed in progress): the end-of-turn model's score for pause number
+        `pause`. The "end" event if, with it, the silence heard so far already ends the answer: a
+        score is not left waiting for the next audio chunk (nor for one that never comes)."""
+        with self._busy:
+            utterance = self._utterance
+            if utterance is None or not self.pausing(pause):
+                return None
+            self.finished = probability
+            return self._end_if_over(utterance, self._decision(utterance)[0])
+
+    def _end_if_over(self, utterance: _Utterance, decision: Decision) -> ListenerEvent | None:
+        if utterance.silence_s < decision.end_after_s - 1e-9:
+            return None
+        self._utterance = None
+        pcm = np.concatenate(utterance.pcm)
+        # Drop the trailing silence but keep a little, as a recorder would.
+        keep_tail = int((utterance.silence_s - 0.3) * RECOGNITION_RATE)
+        if keep_tail > 0:
+            pcm = pcm[:-keep_tail]
+        at_s = self.samples_seen / RECOGNITION_RATE - max(0, keep_tail) / RECOGNITION_RATE
+        return ListenerEvent(
+            "end",
+            pcm=pcm,
+            voiced_s=utterance.voiced_s,
+            overlapping=utterance.overlapping,
+            at_s=at_s,
+            speak_after_s=max(0.0, decision.heard_after_s - utterance.silence_s),
+        )
+
+    def _decision(self, utterance: _Utterance) -> tuple[Decision, bool]:
+        """After how much silence the utterance ends, as things stand; and whether the end-of-turn
+        model's score for this pause could change that and is not in.
+
+        A score costs ~80 ms of CPU (turn_model.py): it is not asked for where the decision is the
+        same whatever it says (a short answer to an open question, words that say "wait"). Where it
+        can change the decision, the pause waits for it as for an unfinished answer: words that catch
+        up late in a long pause ("first..., second...") must not end it by silence alone before the
+        sound has had its say."""
+        config = self.config
         if utterance.overlapping and not utterance.barge_in_sent:
             # Not (yet) an interruption: let the interviewer go on soon.
-            decision = Decision(config.release_s, config.release_s)
-        else:
-            speech_end_s = len(utterance.pcm) * WINDOW_S - utterance.silence_s
-            words_lag = self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1
-            decision = self._decide(utterance, self.finished, words_lag)
-            if (
-                self.scores_pauses
-                and not self._pause_scored
-                and utterance.silence_s >= config.assess_after_s - 1e-9
-                and utterance.silence_s < decision.end_after_s - 1e-9
-                # A score costs ~80 ms of CPU (turn_model.py): not spent where the decision is the
-                # same whatever it says (a short answer to an open question, words that say "wait").
-                and self._decide(utterance, 0.0, words_lag) != self._decide(utterance, 1.0, words_lag)
-            ):
-                self._pause_scored = True
-                self.pause += 1
-                recent = np.concatenate(utterance.pcm[-int(TURN_MODEL_WINDOW_S / WINDOW_S) :])
-                if utterance.earlier is not None and len(recent) < TURN_MODEL_WINDOW_S * RECOGNITION_RATE:
-                    recent = np.concatenate([utterance.earlier, recent])[-int(TURN_MODEL_WINDOW_S * RECOGNITION_RATE) :]
-                return ListenerEvent("pause", pcm=recent, pause=self.pause)
-        if utterance.silence_s >= decision.end_after_s - 1e-9:
-            self._utterance = None
-            pcm = np.concatenate(utterance.pcm)
-            # Drop the trailing silence but keep a little, as a recorder would.
-            keep_tail = int((utterance.silence_s - 0.3) * RECOGNITION_RATE)
-            if keep_tail > 0:
-                pcm = pcm[:-keep_tail]
-            at_s = self.samples_seen / RECOGNITION_RATE - max(0, keep_tail) / RECOGNITION_RATE
-            return ListenerEvent(
-                "end",
-                pcm=pcm,
-                voiced_s=utterance.voiced_s,
-                overlapping=utterance.overlapping,
-                at_s=at_s,
-                speak_after_s=max(0.0, decision.heard_after_s - utterance.silence_s),
-            )
-        return None
+            return Decision(config.release_s, config.release_s), False
+        speech_end_s = len(utterance.pcm) * WINDOW_S - utterance.silence_s
+        words_lag = self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1
+        if not self.scores_pauses or self.finished is not None:
+            return self._decide(utterance, self.finished, words_lag), False
+        # Whether the score matters is judged on the words as they are, even while they lag behind
+        # the pause: the score is then in when they catch up, not asked for only then.
+        if self._decide(utterance, 0.0, False) != self._decide(utterance, 1.0, False):
+            return self._decide(utterance, 0.0, words_lag), True
+        return self._decide(utterance, None, words_lag), False
 
     def _decide(self, utterance: _Utterance, finished: float | None, words_lag: bool) -> Decision:
         return decide(

@@ -138,3 +138,27 @@ async def test_silence_is_empty(stt):
 
 async def test_warm_loads_models(stt):
     await stt.warm()
+
+
+async def test_a_pause_the_caller_hears_gets_the_words_up_to_it_without_waiting_for_quiet(stt, en_webm):
+    # 1.6 s of speech and 0.1 s of silence: too little new audio for a periodic pass, too little
+    # quiet for a pause pass. The listener's voice detection has heard the pause: the words come now.
+    async def partial_after(pcm: np.ndarray, *, pause_heard: bool) -> tuple[str | None, float]:
+        stream = stt.open_stream(language="en")
+        assert await stream.feed_pcm(pcm) is None
+        if pause_heard:
+            stream.pause_heard()
+        partial = None
+        for _ in range(100):  # no new audio meanwhile: only a pass already under way can answer
+            await asyncio.sleep(0.05)
+            if partial := await stream.feed_pcm(np.zeros(0, dtype=np.float32)):
+                break
+        covered = stream.covered_s
+        await stream.aclose()
+        return partial, covered
+
+    pcm = np.concatenate([decode_to_pcm(en_webm)[: int(1.6 * 16000)], np.zeros(1600, dtype=np.float32)])
+    assert await partial_after(pcm, pause_heard=False) == (None, 0.0)
+    partial, covered = await partial_after(pcm, pause_heard=True)
+    assert partial and "migration" in partial.lower(), partial
+    assert covered == len(pcm) / 16000

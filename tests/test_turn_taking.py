@@ -78,7 +78,8 @@ def listen(pcm: np.ndarray, *, partial: str = "", chunk_s: float = 0.25) -> list
 
 
 def kinds(events: list[tuple[float, Any]]) -> list[str]:
-    return [event.kind for _, event in events]
+    """The kinds of events that shape turns ("pause" only asks the recogniser and the model)."""
+    return [event.kind for _, event in events if event.kind != "pause"]
 
 
 def test_an_answer_ends_after_a_pause_of_about_1_2_s(voice):
@@ -131,13 +132,13 @@ def test_a_backchannel_over_the_interviewer_lets_it_go_on_after_a_short_pause(vo
         for event in listener.push_pcm(pcm[start : start + 512])[0]:
             assert event.overlapping
             decided[event.kind] = listener.samples_seen / RECOGNITION_RATE
-    assert list(decided) == ["start", "end"]
+    assert list(decided) == ["start", "end"]  # no "pause": not an answer, nothing to transcribe
     # About 0.4 s of silence after the voice (not the 2.2 s an answer this short gets).
     assert decided["end"] - voice_end_s < 0.8
     # The same utterance not over the interviewer is an answer and gets the patience.
     listener = Listener(language="en")
     events, _ = listener.push_pcm(pcm)
-    assert [e.kind for e in events] == ["start"]
+    assert [e.kind for e in events] == ["start", "pause"]
 
 
 def test_a_reopened_answer_counts_the_voice_before_its_pause(voice):
@@ -166,6 +167,37 @@ def test_the_end_of_turn_model_hears_a_reopened_answer_from_before_its_pause(voi
     pause = next(e for e in events if e.kind == "pause")
     assert pause.pcm is not None and len(pause.pcm) > len(earlier)  # the earlier part, then what followed
     assert np.array_equal(pause.pcm[: len(earlier)], earlier)
+
+
+def test_a_pause_the_score_could_end_waits_for_it_and_the_score_alone_ends_it(voice):
+    # A list ("first..., second...") whose words catch up late in a long pause: silence alone must
+    # not end it (1.2 s) before the end-of-turn model has scored the pause.
+    listener = Listener(language="en")
+    listener.scores_pauses = True
+    half = RECOGNITION_RATE // 2
+    assert [e.kind for e in listener.push_pcm(voice["long"][:half])[0]] == ["start"]
+    listener.partial, listener.partial_covers_s = "First, we measured the latency,", 0.0  # lagging
+    events, _ = listener.push_pcm(np.concatenate([voice["long"][half:], silence(0.9)]))
+    assert [e.kind for e in events if e.kind != "pause"] == ["barge_in"]
+    assert all(e.pcm is None for e in events if e.kind == "pause")  # words that say "wait": no score
+    listener.partial, listener.partial_covers_s = LONG, 100.0  # they catch up, and end a sentence
+    events, _ = listener.push_pcm(silence(0.6))
+    assert [e.kind for e in events] == ["pause"]  # asked for now, and waited for: no end at 1.2 s
+    # The model hears the pause as it began, not the 1.5 s of silence since (which sounds finished).
+    trailing = len(events[0].pcm) - 1 - np.flatnonzero(np.abs(events[0].pcm) > 1e-3)[-1]
+    assert trailing < 0.5 * RECOGNITION_RATE
+    assert listener.scored(events[0].pause, 0.2) is None  # "unfinished": the patience (2.2 s) goes on
+    assert [e.kind for e in listener.push_pcm(silence(0.8))[0]] == ["end"]
+    # A "finished" score ends the answer when it arrives, with no audio chunk after it.
+    listener = Listener(language="en")
+    listener.scores_pauses = True
+    events, _ = listener.push_pcm(np.concatenate([voice["long"], silence(0.6)]))
+    pause = next(e for e in events if e.kind == "pause" and e.pcm is not None)
+    assert "end" not in [e.kind for e in events]
+    assert listener.scored(pause.pause + 1, 0.9) is None  # a score for another pause is moot
+    end = listener.scored(pause.pause, 0.9)
+    assert end is not None and end.kind == "end" and end.speak_after_s == 0
+    assert not listener.in_utterance
 
 
 def test_events_carry_where_the_utterance_is_in_the_stream(voice):
@@ -526,7 +558,10 @@ async def test_a_short_answer_reopened_by_a_short_sentence_ends_after_the_usual_
     whole = f"{BRIEF} {BRIEF_MORE}"
     fake_openai.transcripts = [BRIEF, whole]
     fake_openai.chat_replies = ["How did you bring them up to speed?", "How did you help the graduates?"]
-    await stream(comm, np.concatenate([voice["brief"], silence(2.5), voice["brief_more"], silence(1.8)]))
+    # At the pace it is spoken: the candidate goes on 0.3 s after the answer was taken as ended, well
+    # within the 0.8 s before its reply may be heard, however busy the machine.
+    pcm = np.concatenate([voice["brief"], silence(2.5), voice["brief_more"], silence(1.8)])
+    await stream(comm, pcm, real_time=True)
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)
     assert frames[-1] == {"type": "ai_audio_end", "turn": 2, "reason": "withdrawn"}
     frames = await receive_until(comm, "ai_audio_end", timeout_s=20)

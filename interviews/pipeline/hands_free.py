@@ -107,6 +107,9 @@ class HandsFreeIntake:
         self.turn_model = turn_model
         self.last_question = last_question  # what the interviewer said last (open or closed question?)
         self.scoring: asyncio.Task[None] | None = None
+        # Held from feeding the listener to handling its events, and while a score arriving between
+        # feeds ends the answer: the two never interleave.
+        self.stepping = asyncio.Lock()
         self._question_of: str | None = None  # the interviewer's words the listener's question kind is of
         self.listener: Listener | None = None
         self.utterance: Utterance | None = None
@@ -117,6 +120,10 @@ class HandsFreeIntake:
 
     async def feed(self, data: bytes) -> None:
         """Feed the listener; speech start, barge-in and end of answer come out as events."""
+        async with self.stepping:
+            await self._feed(data)
+
+    async def _feed(self, data: bytes) -> None:
         if self.listener is None:
             if sniff_audio_mime(data[:16]) is None:
                 await self.send(ErrorFrame(ErrorCode.BAD_AUDIO, "The microphone stream is not audio we can use."))
@@ -158,6 +165,8 @@ class HandsFreeIntake:
             if event.kind == "barge_in":
                 await self._barge_in(event)
             elif event.kind == "pause":
+                if utterance is not None and utterance.stream is not None:
+                    utterance.stream.pause_heard()
                 self._score(event)
             elif event.kind == "end":
                 await self._speech_ended(event)
@@ -176,17 +185,22 @@ class HandsFreeIntake:
             probability = await self.runtime.in_executor(
                 SCORING, _probability_while_pausing, model, listener, pcm, pause
             )
-            if probability is not None and listener.pausing(pause):
-                listener.finished = probability
+            if probability is None:
+                return
+            async with self.stepping:  # not between a feed's events and their handling
+                ended = await self.runtime.to_thread(listener.scored, pause, probability)
+                if ended is not None and self.listener is listener:
+                    await self._speech_ended(ended)
 
         self.scoring = asyncio.ensure_future(score(event.pcm, event.pause))
 
     async def end(self) -> None:
         """An explicit end (e.g. a push-to-talk release) ends the utterance without waiting."""
-        if self.listener is not None and self.listener.in_utterance:
-            await self._speech_ended(self.listener.force_end())
-        else:
-            await self.send(ErrorFrame(ErrorCode.NO_SPEECH, "No audio arrived for this answer."))
+        async with self.stepping:
+            if self.listener is not None and self.listener.in_utterance:
+                await self._speech_ended(self.listener.force_end())
+            else:
+                await self.send(ErrorFrame(ErrorCode.NO_SPEECH, "No audio arrived for this answer."))
 
     def answer_heard(self) -> None:
         """The reply to the last answer made its first sound: that answer is closed."""

@@ -158,6 +158,11 @@ class PcmTranscriptionStream(TranscriptionStream, Protocol):
         """Seconds of the audio the latest partial transcript covers (None: no partial yet)."""
         ...
 
+    def pause_heard(self) -> None:
+        """The speaker has just paused (the caller's voice detection says so): the words up to here
+        are wanted soon, since the answer may have ended."""
+        ...
+
 
 @runtime_checkable
 class StreamingSpeechToText(SpeechToText, Protocol):

@@ -32,7 +32,8 @@ SILENCE_RMS = 0.006
 # A streaming answer is re-transcribed in the background every this much new audio.
 PARTIAL_EVERY_S = 2.0
 # ...and as soon as the candidate pauses this long after new speech, so that when the answer ends on a
-# pause, the final transcript is usually ready (or in flight) by the time audio_end arrives.
+# pause, the final transcript is usually ready (or in flight) by the time audio_end arrives; or as
+# soon as the caller's voice detection hears a pause (pause_heard), which is sooner.
 PAUSE_S = 0.3
 MIN_NEW_SPEECH_S = 0.5
 # Once the uncommitted audio is this long, all but its last Whisper segment are committed, so later
@@ -216,6 +217,7 @@ class LocalTranscriptionStream:
         self._pass_end_samples = 0  # audio end covered by the latest finished pass
         self._pass_text = ""  # its uncommitted text
         self._last_partial = ""
+        self._pause_heard = False  # the caller heard a pause: a pass is due on any new speech
         self._closed = False
         self.passes = 0  # background passes run (for tests and benchmarks)
 
@@ -258,6 +260,7 @@ class LocalTranscriptionStream:
         self._pass_end_samples = end_samples
 
     async def _background_pass(self) -> None:
+        self._pause_heard = False
         end = len(self._pcm)
         offset = self._committed_samples
         result = await self._engine.run(self._pass, self._pcm[offset:end], offset, final=False)
@@ -293,12 +296,21 @@ class LocalTranscriptionStream:
             self._pass_task = asyncio.create_task(self._background_pass())
         return partial
 
+    def pause_heard(self) -> None:
+        """The words up to this pause are wanted now: a pass starts at once if a worker is free, else
+        as soon as one is (on the next audio), without waiting for PAUSE_S of quiet."""
+        self._pause_heard = True
+        if self._pass_task is None and self._engine.has_free_worker and self._pass_is_due():
+            self._pass_task = asyncio.create_task(self._background_pass())
+
     def _pass_is_due(self) -> bool:
         covered = max(self._pass_end_samples, self._committed_samples)
         new_audio = self._pcm[covered:]
-        if len(new_audio) < MIN_NEW_SPEECH_S * RECOGNITION_RATE or is_silent(new_audio):
+        # After a pause the caller heard, any new speech is worth a pass: the answer may be over.
+        least_s = PAUSE_S if self._pause_heard else MIN_NEW_SPEECH_S
+        if len(new_audio) < least_s * RECOGNITION_RATE or is_silent(new_audio):
             return False
-        if len(new_audio) >= PARTIAL_EVERY_S * RECOGNITION_RATE:
+        if self._pause_heard or len(new_audio) >= PARTIAL_EVERY_S * RECOGNITION_RATE:
             return True
         pause = int(PAUSE_S * RECOGNITION_RATE)
         return len(new_audio) > pause and is_silent(new_audio[-pause:])
