@@ -1,4 +1,6 @@
-"""Writes: every change to interviews and turns goes through these functions."""
+"""Writes of interviews and turns: an interview made, its live session's lease, its end, its turns
+as they finish, and the pipeline's Store over them. An invite link's later life (extended, revoked,
+replaced) is in recruiting/links.py, the retention purge in compliance/retention.py."""
 
 from __future__ import annotations
 
@@ -9,13 +11,13 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
 from interviews import selectors
 from interviews.events import SessionClaim, SessionSnapshot, SessionSuperseded, TurnRecord
 from interviews.exceptions import InterviewError
-from interviews.models import Interview, InterviewTemplate, Turn, new_invite_token
+from interviews.models import Interview, InterviewTemplate, Turn
 from interviews.selectors import LinkState
 
 # A live session marks the interview as seen at least this often (the conversation's heartbeat):
@@ -77,13 +79,8 @@ def interview_create(
     return interview
 
 
-# --- the invite link's life after it was made: longer, withdrawn, replaced ---------------------
-
 # A link is for one hiring round: a year is already generous, and a typo of 3650 days is caught.
 MAX_EXPIRY = timedelta(days=365)
-# `end_reason` of a link a recruiter withdrew (the status is `expired`: the link is dead, and the
-# candidate's pages and socket say so through selectors.interview_link_state).
-REVOKED = "revoked"
 
 
 def check_expires_in(expires_in: timedelta) -> None:
@@ -91,127 +88,6 @@ def check_expires_in(expires_in: timedelta) -> None:
         raise InterviewError("The link's expiry must be in the future.")
     if expires_in > MAX_EXPIRY:
         raise InterviewError(f"A link can be valid for at most {MAX_EXPIRY.days} days.")
-
-
-def _locked(interview_id: int) -> Interview:
-    interview = Interview.objects.select_for_update().filter(pk=interview_id).first()
-    if interview is None:
-        raise InterviewError(f"No interview with id {interview_id}.", code="not_found")
-    return interview
-
-
-def interview_extend_expiry(*, interview_id: int, days: int) -> Interview:
-    """Give the candidate `days` more to start (counted from now if the link had run out already).
-
-    A link that expired unused works again at the same address (the email the candidate has still
-    works); a revoked link stays dead (issue a fresh one), and a started interview needs no expiry.
-    """
-    check_expires_in(timedelta(days=days))
-    with transaction.atomic():
-        interview = _locked(interview_id)
-        expired_unused = (
-            interview.status == Interview.Status.EXPIRED
-            and interview.end_reason != REVOKED
-            and interview.started_at is None
-        )
-        if interview.status == Interview.Status.IN_PROGRESS:
-            raise InterviewError(
-                f"{interview.candidate_name}'s interview has started: its link works until it ends.", code="conflict"
-            )
-        if interview.status == Interview.Status.EXPIRED and interview.end_reason == REVOKED:
-            raise InterviewError(
-                f"{interview.candidate_name}'s link was revoked; issue a fresh link instead.", code="conflict"
-            )
-        if interview.status != Interview.Status.INVITED and not expired_unused:
-            raise InterviewError(
-                f"{interview.candidate_name}'s interview has ended ({interview.get_status_display().lower()}).",
-                code="conflict",
-            )
-        now = timezone.now()
-        interview.expires_at = max(interview.expires_at, now) + timedelta(days=days)
-        if expired_unused:
-            interview.status, interview.end_reason, interview.ended_at = Interview.Status.INVITED, "", None
-        interview.save(update_fields=["expires_at", "status", "end_reason", "ended_at"])
-    return interview
-
-
-def interview_revoke(*, interview_id: int) -> Interview:
-    """Withdraw an invite link at once: unused, or in the middle of the interview.
-
-    The status becomes `expired` (reason `revoked`), so the invite page answers 410 and a new
-    connection is refused (4410) by the one link rule. A session that is live right now loses its
-    lease: `live_epoch` no longer matches any session, so the database refuses its next write and
-    its next heartbeat (at most 30 s away) with SessionSuperseded, and it closes itself (4001, no
-    reconnect). What was recorded stays; nothing is evaluated.
-    """
-    with transaction.atomic():
-        interview = _locked(interview_id)
-        if interview.status not in Interview.OPEN_STATUSES:
-            raise InterviewError(
-                f"{interview.candidate_name}'s link is already closed ({interview.get_status_display().lower()}).",
-                code="conflict",
-            )
-        now = timezone.now()
-        interview.status = Interview.Status.EXPIRED
-        interview.end_reason = REVOKED
-        interview.ended_at = now
-        interview.expires_at = min(interview.expires_at, now)
-        # Epochs start at 1: no session holds 0, so every session's fence (_fence, interview_touch) now fails.
-        interview.live_epoch = 0
-        interview.live_channel = ""
-        interview.save(update_fields=["status", "end_reason", "ended_at", "expires_at", "live_epoch", "live_channel"])
-    logger.info("invite link revoked", extra={"interview_id": interview_id})
-    return interview
-
-
-# A fresh link is for an interview that will not finish on its own: never used in time, withdrawn,
-# left half-way, or broken by a fault on our side. A completed interview keeps its one attempt.
-FRESH_LINK_STATUSES = (Interview.Status.EXPIRED, Interview.Status.ABANDONED, Interview.Status.FAILED)
-
-
-def interview_issue_fresh_link(*, interview_id: int, expires_in: timedelta | None = None) -> Interview:
-    """A new invite link for an interview that ended without a result; returns the interview it opens.
-
-    Never started: the same interview opens again under a new token (the old link stays dead) and
-    the template's current version, with consent asked again. Started: what was recorded stays with
-    the old interview, and the candidate gets a new interview (`retake_of` the old one), once.
-    """
-    if expires_in is None:
-        expires_in = timedelta(days=settings.INTERVIEW["DEFAULT_EXPIRY_DAYS"])
-    check_expires_in(expires_in)
-    with transaction.atomic():
-        interview = _locked(interview_id)
-        if interview.status not in FRESH_LINK_STATUSES:
-            raise InterviewError(
-                f"{interview.candidate_name}'s interview is {interview.get_status_display().lower()}: only an "
-                "expired, abandoned or failed interview gets a fresh link.",
-                code="conflict",
-            )
-        if interview.started_at is not None or interview.turns.exists():
-            retake = interview.retakes.order_by("-created_at").first()
-            if retake is not None:
-                raise InterviewError(
-                    f"{interview.candidate_name} already has a fresh link (interview {retake.pk}).", code="conflict"
-                )
-            return interview_create(
-                template=interview.template,
-                candidate_name=interview.candidate_name,
-                candidate_email=interview.candidate_email,
-                expires_in=expires_in,
-                is_test=interview.is_test,
-                retake_of=interview,
-            )
-        template = InterviewTemplate.objects.get(pk=interview.template_id)
-        interview.invite_token = new_invite_token()
-        interview.template_version = template.version
-        interview.status, interview.end_reason, interview.ended_at = Interview.Status.INVITED, "", None
-        interview.expires_at = timezone.now() + expires_in
-        interview.consented_at = None  # a new link is a new agreement to be recorded
-        interview.invite_sent_at = None
-        interview.live_channel = ""
-        interview.full_clean()
-        interview.save()
-    return interview
 
 
 def interview_consent(*, interview: Interview) -> Interview:
@@ -467,45 +343,3 @@ class InterviewStore:
         await database_sync_to_async(turn_playback_started)(
             interview_id=self.interview_id, index=index, latency_ms=latency_ms
         )
-
-
-def interview_purge_recordings(
-    *,
-    ended_before: datetime,
-    transcripts: bool = False,
-    dry_run: bool = False,
-    only: QuerySet[Interview] | None = None,
-) -> dict[str, int]:
-    """Retention: delete the turn audio (and optionally the words) of interviews that ended before a time.
-
-    With `transcripts`, turn texts and the evaluation's quoted evidence are cleared too (they are the
-    candidate's words); scores, summaries and timings stay. `dry_run` counts without changing anything.
-    `only` narrows it to some interviews (compliance.services.retention_purge applies the policy
-    through it); an interview under a legal hold is never touched.
-    """
-    from interviews.compliance.selectors import interviews_on_hold
-    from interviews.models import CriterionScore
-
-    interviews = (only if only is not None else Interview.objects.all()).filter(
-        ended_at__isnull=False, ended_at__lt=ended_before
-    )
-    interviews = interviews.exclude(pk__in=interviews_on_hold().values("pk"))
-    with_audio = Turn.objects.filter(interview__in=interviews).exclude(audio="")
-    counts = {
-        "interviews": interviews.count(),
-        "audio_files": with_audio.count(),
-        "audio_bytes": 0,
-        "texts": Turn.objects.filter(interview__in=interviews).exclude(text="").count() if transcripts else 0,
-    }
-    for turn in with_audio.only("id", "audio"):
-        try:
-            counts["audio_bytes"] += turn.audio.size
-        except OSError:
-            pass  # already gone from storage; the row is still cleared below
-        if not dry_run:
-            turn.audio.delete(save=False)
-            Turn.objects.filter(pk=turn.pk).update(audio="", audio_mime="")
-    if transcripts and not dry_run:
-        Turn.objects.filter(interview__in=interviews).exclude(text="").update(text="")
-        CriterionScore.objects.filter(evaluation__interview__in=interviews).update(evidence=[])
-    return counts

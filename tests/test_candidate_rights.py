@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from interviews import services
 from interviews.compliance import services as rights
+from interviews.compliance.erasure import interview_erase
 from interviews.compliance.models import (
     AuditEntry,
     CandidateRequest,
@@ -30,6 +31,7 @@ from interviews.compliance.models import (
     LegalHold,
     RetentionPolicy,
 )
+from interviews.compliance.retention import legal_hold_place, legal_hold_release
 from interviews.evaluation import evaluation_run
 from interviews.evaluation.data import EvaluationInput, TranscriptLine
 from interviews.evaluation.llm import SYSTEM_PROMPT, evaluation_messages
@@ -87,7 +89,7 @@ def test_the_invite_page_offers_a_request_and_stores_it_with_its_due_date(settin
     interview = make_interview(consented_at=None)
     client = Client()
     page = client.get(reverse("interviews:invite", args=[interview.invite_token])).content.decode()
-    assert "I&#x27;d prefer a human interviewer" in page and "I need an accommodation" in page
+    assert "I'd prefer a human interviewer" in page and "I need an accommodation" in page
     response = client.post(
         reverse("interviews:request_person", args=[interview.invite_token]),
         {"kind": "accommodation", "text": "I am deaf; could the questions be written? Email me at jamie@example.com."},
@@ -377,28 +379,28 @@ def test_erasure_deletes_the_files_and_derived_data_and_leaves_a_placeholder(sta
     page = staff_client.get(reverse("admin:interviews_interview_change", args=[reviewed.pk])).content.decode()
     assert "Erased" in page and "Jamie Doe" not in page
     with pytest.raises(InterviewError, match="already erased"):
-        rights.interview_erase(interview_id=reviewed.pk, user=staff, reason="again")
+        interview_erase(interview_id=reviewed.pk, user=staff, reason="again")
 
 
 def test_erasure_names_the_cloud_providers_that_may_keep_a_copy(settings, staff, reviewed):
     settings.INTERVIEW_PROVIDERS = {"stt": ["openai", "local"], "llm": ["openai"], "tts": ["elevenlabs"]}
-    erasure = rights.interview_erase(interview_id=reviewed.pk, user=staff, reason="Request")
+    erasure = interview_erase(interview_id=reviewed.pk, user=staff, reason="Request")
     assert erasure.providers == ["openai (stt)", "openai (llm)", "elevenlabs (tts)"]
 
 
 def test_a_legal_hold_stops_erasure_and_the_purge_until_it_is_released(staff, reviewed, capsys):
     finished(reviewed, days_ago=400)
     paths = audio_paths(reviewed)
-    hold = rights.legal_hold_place(user=staff, reason="Litigation hold: case 24-113.", template=reviewed.template)
+    hold = legal_hold_place(user=staff, reason="Litigation hold: case 24-113.", template=reviewed.template)
     with pytest.raises(InterviewError, match="legal hold"):
-        rights.interview_erase(interview_id=reviewed.pk, user=staff, reason="Request")
+        interview_erase(interview_id=reviewed.pk, user=staff, reason="Request")
     call_command("purge_audio", "--older-than-days", "30", "--transcripts")
     assert "Kept under a legal hold: 1 interview(s)" in capsys.readouterr().out
     assert all(path.exists() for path in paths)
     assert Turn.objects.filter(interview=reviewed).exclude(text="").count() == 5
     with pytest.raises(InterviewError, match="reason"):
-        rights.legal_hold_release(hold_id=hold.pk, user=staff, reason="")
-    rights.legal_hold_release(hold_id=hold.pk, user=staff, reason="Case settled.")
+        legal_hold_release(hold_id=hold.pk, user=staff, reason="")
+    legal_hold_release(hold_id=hold.pk, user=staff, reason="Case settled.")
     call_command("purge_audio", "--older-than-days", "30")
     assert not any(path.exists() for path in paths)
     assert AuditEntry.objects.filter(action="purge", interview_id=reviewed.pk).count() == 1
@@ -428,8 +430,8 @@ def test_the_purge_follows_a_templates_policy_and_the_deployments_default(settin
 
 def test_a_legal_hold_is_on_one_interview_or_one_template(staff, reviewed):
     with pytest.raises(InterviewError, match="one interview or on one template"):
-        rights.legal_hold_place(user=staff, reason="x", interview=reviewed, template=reviewed.template)
-    hold = rights.legal_hold_place(user=staff, reason="Complaint filed.", interview=reviewed)
+        legal_hold_place(user=staff, reason="x", interview=reviewed, template=reviewed.template)
+    hold = legal_hold_place(user=staff, reason="Complaint filed.", interview=reviewed)
     assert LegalHold.objects.get().is_active and hold.placed_by_name == "recruiter"
 
 

@@ -22,6 +22,7 @@ from interviews.events import SessionSuperseded
 from interviews.exceptions import InterviewError
 from interviews.models import Interview, Turn
 from interviews.protocol import CloseCode
+from interviews.recruiting import links
 from interviews.recruiting import services as recruiting_services
 from tests.factories import make_interview, make_template
 from tests.recruiter_factories import add_conversation, finished
@@ -135,7 +136,7 @@ def test_the_invite_email_is_in_the_interviews_language_with_its_link_and_expiry
 def test_an_invite_is_not_sent_without_an_address_for_a_dead_link_or_for_a_preview():
     no_email = make_interview(candidate_email="")
     revoked = make_interview()
-    services.interview_revoke(interview_id=revoked.pk)
+    links.interview_revoke(interview_id=revoked.pk)
     preview = make_interview(is_test=True)
     sent, problems = recruiting_services.interviews_send_invites(interview_ids=[no_email.pk, revoked.pk, preview.pk])
     assert sent == []
@@ -192,7 +193,7 @@ def test_the_console_backend_prints_emails_with_the_invite_token_redacted():
 def test_extending_adds_days_to_an_unused_link_and_reopens_one_that_ran_out():
     interview = make_interview()
     before = interview.expires_at
-    services.interview_extend_expiry(interview_id=interview.pk, days=3)
+    links.interview_extend_expiry(interview_id=interview.pk, days=3)
     interview.refresh_from_db()
     assert interview.expires_at == before + timedelta(days=3)
 
@@ -201,7 +202,7 @@ def test_extending_adds_days_to_an_unused_link_and_reopens_one_that_ran_out():
     lapsed.refresh_from_db()
     assert lapsed.status == Interview.Status.EXPIRED
     token = lapsed.invite_token
-    services.interview_extend_expiry(interview_id=lapsed.pk, days=2)
+    links.interview_extend_expiry(interview_id=lapsed.pk, days=2)
     lapsed.refresh_from_db()
     assert (lapsed.status, lapsed.end_reason, lapsed.ended_at) == (Interview.Status.INVITED, "", None)
     assert lapsed.invite_token == token  # the email the candidate has works again
@@ -220,20 +221,20 @@ def test_extending_adds_days_to_an_unused_link_and_reopens_one_that_ran_out():
 def test_a_link_that_cannot_be_extended_says_why(status, end_reason, message):
     interview = make_interview(status=status, end_reason=end_reason)
     with pytest.raises(InterviewError, match=re.escape(message)):
-        services.interview_extend_expiry(interview_id=interview.pk, days=3)
+        links.interview_extend_expiry(interview_id=interview.pk, days=3)
 
 
 def test_extending_is_limited_to_a_year():
     interview = make_interview()
     with pytest.raises(InterviewError, match="at most 365 days"):
-        services.interview_extend_expiry(interview_id=interview.pk, days=366)
+        links.interview_extend_expiry(interview_id=interview.pk, days=366)
 
 
 def test_a_revoked_link_is_refused_by_the_pages_and_the_socket():
     interview = make_interview()
-    services.interview_revoke(interview_id=interview.pk)
+    links.interview_revoke(interview_id=interview.pk)
     interview.refresh_from_db()
-    assert (interview.status, interview.end_reason) == (Interview.Status.EXPIRED, services.REVOKED)
+    assert (interview.status, interview.end_reason) == (Interview.Status.EXPIRED, links.REVOKED)
     assert interview.expires_at <= timezone.now()
     response = Client().get(reverse("interviews:invite", args=[interview.invite_token]))
     assert response.status_code == 410
@@ -241,7 +242,7 @@ def test_a_revoked_link_is_refused_by_the_pages_and_the_socket():
         services.interview_claim_session(interview_id=interview.pk, channel="test")
     assert refused.value.code == "expired"
     with pytest.raises(InterviewError, match="already closed"):
-        services.interview_revoke(interview_id=interview.pk)
+        links.interview_revoke(interview_id=interview.pk)
 
 
 def test_revoking_fences_out_the_live_session_for_its_next_write_and_heartbeat():
@@ -249,7 +250,7 @@ def test_revoking_fences_out_the_live_session_for_its_next_write_and_heartbeat()
     claim = services.interview_claim_session(interview_id=interview.pk, channel="live")
     services.interview_start(interview_id=interview.pk, epoch=claim.epoch, channel="live")
     services.interview_touch(interview_id=interview.pk, epoch=claim.epoch)  # the lease holds
-    services.interview_revoke(interview_id=interview.pk)
+    links.interview_revoke(interview_id=interview.pk)
     with pytest.raises(SessionSuperseded):
         services.interview_touch(interview_id=interview.pk, epoch=claim.epoch)
     assert services.interview_finish(interview_id=interview.pk, reason="plan_complete") == 0  # no evaluation
@@ -265,7 +266,7 @@ async def test_a_live_candidate_is_stopped_when_the_link_is_revoked_and_cannot_c
         if await turns_of(interview):
             break
         await asyncio.sleep(0.05)
-    await database_sync_to_async(services.interview_revoke)(interview_id=interview.pk)
+    await database_sync_to_async(links.interview_revoke)(interview_id=interview.pk)
     await answer(comm)  # the session's next write: the answer, stored when it ends
     while (output := await comm.receive_output(timeout=10))["type"] != "websocket.close":
         pass
@@ -282,9 +283,9 @@ async def test_a_live_candidate_is_stopped_when_the_link_is_revoked_and_cannot_c
 
 def test_a_fresh_link_reopens_an_interview_that_never_started_under_a_new_token():
     interview = make_interview(consented_at=timezone.now())
-    services.interview_revoke(interview_id=interview.pk)
+    links.interview_revoke(interview_id=interview.pk)
     old_token = interview.invite_token
-    renewed = services.interview_issue_fresh_link(interview_id=interview.pk, expires_in=timedelta(days=5))
+    renewed = links.interview_issue_fresh_link(interview_id=interview.pk, expires_in=timedelta(days=5))
     assert renewed.pk == interview.pk
     assert renewed.invite_token != old_token
     assert (renewed.status, renewed.end_reason, renewed.consented_at) == (Interview.Status.INVITED, "", None)
@@ -297,19 +298,19 @@ def test_a_fresh_link_for_an_abandoned_interview_is_a_new_interview_once():
     add_conversation(abandoned, audio=False)
     abandoned.status = Interview.Status.ABANDONED
     abandoned.save()
-    retake = services.interview_issue_fresh_link(interview_id=abandoned.pk)
+    retake = links.interview_issue_fresh_link(interview_id=abandoned.pk)
     assert retake.pk != abandoned.pk
     assert (retake.retake_of_id, retake.candidate_name, retake.status) == (abandoned.pk, "Ada", "invited")
     assert Turn.objects.filter(interview=abandoned).count() == 5  # the recording stays with the old one
     with pytest.raises(InterviewError, match=f"already has a fresh link \\(interview {retake.pk}\\)"):
-        services.interview_issue_fresh_link(interview_id=abandoned.pk)
+        links.interview_issue_fresh_link(interview_id=abandoned.pk)
 
 
 def test_a_completed_or_open_interview_gets_no_fresh_link():
     for status in (Interview.Status.COMPLETED, Interview.Status.INVITED, Interview.Status.IN_PROGRESS):
         interview = make_interview(status=status)
         with pytest.raises(InterviewError, match="only an expired, abandoned or failed interview"):
-            services.interview_issue_fresh_link(interview_id=interview.pk)
+            links.interview_issue_fresh_link(interview_id=interview.pk)
 
 
 def test_the_change_page_offers_what_fits_the_interview_and_each_goes_through_a_confirmation(staff_client):
@@ -329,7 +330,7 @@ def test_the_change_page_offers_what_fits_the_interview_and_each_goes_through_a_
     )
     assert response["Location"] == change_url
     interview.refresh_from_db()
-    assert interview.end_reason == services.REVOKED
+    assert interview.end_reason == links.REVOKED
     page = staff_client.get(change_url).content.decode()
     assert "(closed: revoked)" in page and "Issue a fresh link" in page and "Revoke the link" not in page
 

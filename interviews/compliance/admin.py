@@ -1,26 +1,22 @@
 """Staff side of candidate rights in admin: the queue of candidate requests, decisions, erasures,
-legal holds, retention policies and the audit log (read-only, exportable), plus the interview
-change page's data-rights views (the data bundle, erasure) and the adverse-impact export."""
+legal holds, retention policies and the audit log (read-only, exportable), and the templates'
+adverse-impact export. The interview admin's side of it is in rights_admin.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 
-from interviews.compliance import services
+from interviews.compliance import retention, services
 from interviews.compliance.adverse_impact import COLUMNS as ADVERSE_IMPACT_COLUMNS
 from interviews.compliance.adverse_impact import adverse_impact_csv_rows
-from interviews.compliance.bundle import interview_bundle
-from interviews.compliance.forms import ReasonForm
 from interviews.compliance.models import (
     AuditEntry,
     CandidateRequest,
@@ -29,8 +25,7 @@ from interviews.compliance.models import (
     LegalHold,
     RetentionPolicy,
 )
-from interviews.exceptions import InterviewError
-from interviews.models import Interview, InterviewTemplate
+from interviews.models import InterviewTemplate
 from interviews.recruiting.csv_invites import write_csv
 
 DEMOGRAPHICS_PERMISSION = "interviews.view_demographicresponse"
@@ -228,13 +223,13 @@ class LegalHoldAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: LegalHold, form: Any, change: bool) -> None:
         if not change:
-            hold = services.legal_hold_place(
+            hold = retention.legal_hold_place(
                 user=request.user, reason=obj.reason, interview=obj.interview, template=obj.template
             )
             obj.pk, obj.placed_by_name, obj.placed_at = hold.pk, hold.placed_by_name, hold.placed_at
             return
         if "release_reason" in form.changed_data and obj.release_reason.strip():
-            services.legal_hold_release(hold_id=obj.pk, user=request.user, reason=obj.release_reason)
+            retention.legal_hold_release(hold_id=obj.pk, user=request.user, reason=obj.release_reason)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -246,163 +241,7 @@ class RetentionPolicyAdmin(admin.ModelAdmin):
     list_select_related = ["template"]
 
 
-# --- the interview change page: data rights ------------------------------------------------------------
-
-
-def interview_rights_summary(interview: Interview) -> str:
-    """Requests, decisions, holds and erasure of one interview, for its change page."""
-    parts: list[str] = []
-    erasure = Erasure.objects.filter(interview_id=interview.pk).first()
-    if erasure is not None:
-        parts.append(
-            format_html(
-                "<p><strong>Erased</strong> on {} by {}: {}</p>",
-                f"{erasure.erased_at:%Y-%m-%d %H:%M}",
-                erasure.erased_by_name,
-                erasure.reason,
-            )
-        )
-    requests = list(CandidateRequest.objects.filter(interview_id=interview.pk).order_by("received_at"))
-    if requests:
-        parts.append(
-            format_html(
-                "<p><strong>Requests</strong></p><ul>{}</ul>",
-                format_html_join(
-                    "",
-                    '<li><a href="{}">{}</a> ({}), received {}, due {}: {}</li>',
-                    (
-                        (
-                            reverse("admin:interviews_candidaterequest_change", args=[r.pk]),
-                            r.get_kind_display(),
-                            r.get_source_display(),
-                            f"{r.received_at:%Y-%m-%d}",
-                            f"{r.due_at:%Y-%m-%d}",
-                            f"answered {r.resolved_at:%Y-%m-%d}"
-                            if r.resolved_at
-                            else ("OVERDUE" if r.is_overdue else "open"),
-                        )
-                        for r in requests
-                    ),
-                ),
-            )
-        )
-    decisions = list(HumanDecision.objects.filter(interview_id=interview.pk))
-    if decisions:
-        parts.append(
-            format_html(
-                "<p><strong>Decisions</strong> (newest first; the AI's advice as it was then)</p><ul>{}</ul>",
-                format_html_join(
-                    "",
-                    "<li>{} by {}: {} · {}{} · AI said {}: {}</li>",
-                    (
-                        (
-                            f"{d.decided_at:%Y-%m-%d %H:%M}",
-                            d.decided_by_name,
-                            d.get_outcome_display() or "no outcome",
-                            d.get_verdict_display(),
-                            f" ({d.override_recommendation})" if d.override_recommendation else "",
-                            d.ai_recommendation or "nothing",
-                            d.reason,
-                        )
-                        for d in decisions
-                    ),
-                ),
-            )
-        )
-    holds = [h for h in LegalHold.objects.filter(interview_id=interview.pk) if h.is_active]
-    holds += [h for h in LegalHold.objects.filter(template_id=interview.template_id) if h.is_active]
-    if holds:
-        parts.append(
-            format_html(
-                "<p><strong>Legal hold</strong>: {}</p>",
-                "; ".join(f"{h.reason} (since {h.placed_at:%Y-%m-%d})" for h in holds),
-            )
-        )
-    return format_html("".join(["{}"] * len(parts)), *parts) if parts else "No requests, decisions or holds."
-
-
-def rights_buttons(request: HttpRequest, interview: Interview) -> list[dict[str, str]]:
-    """The change page's data-rights buttons (next to the link operations)."""
-    buttons = []
-    if request.user.has_perm("interviews.view_interview"):
-        buttons.append(
-            {
-                "url": reverse("admin:interviews_interview_bundle", args=[interview.pk]),
-                "label": "Download the candidate's data",
-            }
-        )
-    if (
-        request.user.has_perm("interviews.delete_interview")
-        and not Erasure.objects.filter(interview_id=interview.pk).exists()
-    ):
-        buttons.append(
-            {
-                "url": reverse("admin:interviews_interview_erase", args=[interview.pk]),
-                "label": "Erase the candidate's data",
-            }
-        )
-    return buttons
-
-
-def bundle_view(model_admin: admin.ModelAdmin, request: HttpRequest, interview_id: int) -> HttpResponse:
-    if not model_admin.has_view_permission(request):
-        raise PermissionDenied
-    get_object_or_404(Interview, pk=interview_id)
-    body, missing = interview_bundle(interview_id=interview_id)
-    services.audit_record(
-        user=request.user,
-        action=AuditEntry.Action.EXPORT,
-        interview_id=interview_id,
-        detail=f"data bundle (zip){f', {len(missing)} audio file(s) missing' if missing else ''}",
-    )
-    response = HttpResponse(body, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="candidate-data-interview-{interview_id}.zip"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-def erase_view(model_admin: admin.ModelAdmin, request: HttpRequest, interview_id: int) -> HttpResponse:
-    """Confirm, with a reason, then erase (compliance.services.interview_erase)."""
-    if not request.user.has_perm("interviews.delete_interview"):
-        raise PermissionDenied
-    interview = get_object_or_404(Interview.objects.select_related("template"), pk=interview_id)
-    open_erasure = CandidateRequest.objects.filter(
-        interview_id=interview_id, kind=CandidateRequest.Kind.ERASURE, resolved_at__isnull=True
-    ).first()
-    form = ReasonForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        try:
-            erasure = services.interview_erase(
-                interview_id=interview_id,
-                user=request.user,
-                reason=form.cleaned_data["reason"],
-                request_id=open_erasure.pk if open_erasure else None,
-            )
-        except InterviewError as exc:
-            error = exc.message
-        else:
-            model_admin.message_user(
-                request,
-                f"Erased: {erasure.turns_deleted} turn(s), {erasure.audio_files_deleted} audio file(s). "
-                + (
-                    f"Ask these providers to delete their copies: {', '.join(erasure.providers)}."
-                    if erasure.providers
-                    else ""
-                ),
-                messages.SUCCESS,
-            )
-            return HttpResponseRedirect(reverse("admin:interviews_interview_change", args=[interview_id]))
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "opts": model_admin.opts,
-        "title": f"Erase the data of {interview.candidate_name}",
-        "interview": interview,
-        "form": form,
-        "error": error,
-        "open_erasure": open_erasure,
-    }
-    return TemplateResponse(request, "admin/interviews/interview/erase.html", context)
+# --- the templates' adverse-impact export ---------------------------------------------------------
 
 
 @admin.action(description="Export adverse-impact data (CSV: selection and scoring rates, impact ratios)")

@@ -4,12 +4,12 @@ Runs in the background (a daemon thread started after the interview's end is com
 `evaluate_interview` command, or the admin's re-run action), never on the interview's event loop.
 
 Modules: evidence (redaction, quote checks), heuristic (the offline evaluator, and the live
-monitor's reading of one answer) and text (how it reads English and Korean), llm (the
-language-model evaluator), selectors and services (the evaluation's reads and writes), tasks
-(running it in the background), data (the plain values they pass, the overall score, the
-recommendation thresholds, the default anchors), forms (a criterion's anchors as a recruiter edits
-them), views (the recruiter's guide, docs/EVALUATION.md). The names below are the package's public
-face.
+monitor's reading of one answer), answers (how the heuristic reads an answer: evidence or not, and
+its substance) and text (how it reads English and Korean), llm (the language-model evaluator),
+selectors and services (the evaluation's reads and writes), tasks (running it in the background),
+data (the plain values they pass, the overall score, the recommendation thresholds, the default
+anchors), forms (a criterion's anchors as a recruiter edits them), views (the recruiter's guide,
+docs/EVALUATION.md). The names below are the package's public face.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@ a hiring recommendation. Also the live monitor's quick reading of one answer.
 
 What it does, in order (docs/EVALUATION.md says it for a recruiter):
 
-1. Each answer is classified (interviews.intents, plus the evaluator's own stricter list of text
-   addressed to the evaluator). "I don't know", requests to repeat the question, questions back,
+1. Each answer is classified (answers.py: interviews.intents, plus the evaluator's own stricter
+   list of text addressed to the evaluator). "I don't know", requests to repeat the question, questions back,
    answers in another language than the template's, and text that talks to the evaluator are no
    evidence at all; an answer with any such instruction is dropped whole, so nothing of it is ever
    quoted. Within a real answer, sentences that are questions are dropped too.
@@ -14,7 +14,8 @@ What it does, in order (docs/EVALUATION.md says it for a recruiter):
 3. A criterion's score counts, per planned question that bears on it (its answer and the answers
    to its follow-ups together), the candidate's own content words (the rubric's and the question's
    words are not counted, so echoing them earns nothing), concrete details (numbers, names of
-   things) and sentences that give reasons or results; then takes the mean over those questions.
+   things) and sentences that give reasons or results (answers.Substance); then takes the mean over
+   those questions.
    Counts only grow with more answers to the same question, so answering more follow-ups never
    lowers a score; a question whose answers held no evidence is left out of the mean.
 4. Nothing bears on a criterion: it is "not assessed" (no score), never a low score.
@@ -26,9 +27,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
+from interviews.evaluation.answers import MIN_CONTENT_UNITS, Answer, Substance, read_answer, read_answers
 from interviews.evaluation.data import (
     EvaluationInput,
     EvaluationResult,
@@ -42,31 +43,16 @@ from interviews.evaluation.text import (
     language_name,
     language_of,
     reasons,
-    sentences,
     specifics,
     stem,
     tokens,
 )
 from interviews.exceptions import InterviewError
-from interviews.intents import Intent, classify, in_language
-from interviews.models import Evaluation, Turn
+from interviews.models import Evaluation
 from interviews.providers.base import Criterion
 
 HEURISTIC_MODEL_NAME = "heuristic-v2"
 
-# Substance at which a planned question's measure is full, over its answer and follow-ups: one
-# strong answer and its follow-up about reach them. A Korean stem carries a little less than an
-# English content word (a verb's stem and its noun count apart), so Korean needs a few more: with
-# these, the same answers score the same in both languages (tests/test_evaluation_personas.py).
-CONTENT_FULL = {"en": 25, "ko": 30}  # distinct content units (English words, Korean stems)
-DETAILS_FULL = 4  # distinct concrete details
-REASONS_FULL = 3  # sentences that give a reason, weigh a choice, measure a result or draw a lesson
-# How the three measures make up a criterion's score (they sum to 1).
-CONTENT_SHARE, DETAILS_SHARE, REASONS_SHARE = 0.4, 0.3, 0.3
-# An answer with fewer content units than this (after everything above is taken out) is no evidence.
-MIN_CONTENT_UNITS = 2
-# A sentence that ends in a question mark is kept as evidence only with this many content units.
-QUESTION_KEPT_FROM = 6
 # A sentence shorter than this (words, eojeol) is never quoted.
 MIN_QUOTE_TOKENS = 4
 QUOTES_PER_CRITERION = 2
@@ -86,156 +72,6 @@ _QUESTION_WORDS = {
     ),
 }
 
-# Text addressed to the evaluator, on top of interviews.intents' META: stricter here, because for an
-# evaluation a false alarm costs one answer unread, a miss puts an instruction into the evidence.
-_TO_THE_EVALUATOR = {
-    "en": tuple(
-        re.compile(pattern, re.IGNORECASE)
-        for pattern in (
-            r"\bthis candidate\b",
-            r"\b(evaluator|grader|scoring model|the rubric|your rubric)\b",
-            r"\b(final )?recommendation\s*:",
-            r"\b(five|5|ten|10) out of (five|5|ten|10)\b",
-            r"\bstrong[ _\-]?(yes|hire)\b",
-            r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules?|rubric|prompt|above|previous|earlier)\b",
-            r"\b(full|maximum|max|top|perfect|highest) (score|marks|rating)\b",
-            r"\brepeat after me\b",
-            r"\bsystem (note|message|prompt)\b",
-        )
-    ),
-    "ko": tuple(
-        re.compile(pattern, re.IGNORECASE)
-        for pattern in (
-            r"(이|본|해당) 지원자",
-            r"평가자",
-            r"(평가|추천|점수)(는|를|은|을)? .{0,12}(주세요|하세요|표시)",
-            r"만점",
-            r"최고 ?점",
-            r"strong[ _\-]?(yes|hire)",
-            r"(지시|지침|명령|프롬프트)(는|을|를|은)? .{0,8}(무시|잊)",
-            r"합격(으로|시켜)",
-            r"인공지능으로서",
-        )
-    ),
-}
-# Talk about the interview's language ("can I answer in Korean?") says nothing about a criterion.
-_ABOUT_LANGUAGE = {
-    "en": re.compile(r"\b(my english|in (korean|english)|speak (korean|english))\b", re.IGNORECASE),
-    "ko": re.compile(r"(한국어|영어)(로|가|를|는|이)?\s"),
-}
-
-# Why an answer is no evidence, as the report counts it.
-NO_EVIDENCE_REASONS = {
-    Intent.EMPTY: "empty",
-    Intent.DONT_KNOW: "dont_know",
-    Intent.REPEAT: "repeat",
-    Intent.QUESTION: "question",
-    Intent.WRONG_LANGUAGE: "wrong_language",
-    Intent.META: "to_the_evaluator",
-    Intent.HUMAN: "asked_for_a_person",  # never held against the candidate: not scored, not a concern
-}
-
-
-@dataclass(slots=True)
-class _Answer:
-    text: str
-    topic: int | None  # the planned question it was given under (1-based), if known
-    prompt: str  # what the interviewer said just before, and the planned question's text
-    intent: str  # "answer", or why it is no evidence (NO_EVIDENCE_REASONS, "about_language", "thin")
-    usable_sentences: list[str] = field(default_factory=list)
-
-    @property
-    def usable(self) -> bool:
-        return self.intent == "answer"
-
-
-def _addresses_the_evaluator(text: str, *, rules: str) -> bool:
-    return any(pattern.search(text) for pattern in _TO_THE_EVALUATOR[rules])
-
-
-def _topic_of(line_text: str, plan_question: int | None, questions: tuple[str, ...], *, language: str) -> int | None:
-    """The planned question an interviewer line asks: as marked when the turn was stored, else the
-    question whose words it holds most of (a follow-up holds few, and keeps the current topic)."""
-    if plan_question:
-        return plan_question
-    said = set(content_stems(line_text, language=language))
-    best, best_share = None, 0.0
-    for number, question in enumerate(questions, start=1):
-        words = set(content_stems(question, language=language))
-        share = len(words & said) / len(words) if words else 0.0
-        if share > best_share:
-            best, best_share = number, share
-    return best if best_share >= 0.6 else None
-
-
-def _read_answers(data: EvaluationInput) -> list[_Answer]:
-    rules = language_of(data.language)
-    answers: list[_Answer] = []
-    topic: int | None = None
-    prompt = ""
-    for line in data.transcript:
-        if line.speaker != Turn.Speaker.CANDIDATE:
-            asked = _topic_of(line.text, line.plan_question, data.questions, language=data.language)
-            if asked is not None:
-                topic = asked
-            planned = data.questions[topic - 1] if topic and topic <= len(data.questions) else ""
-            prompt = f"{planned} {line.text}"
-            continue
-        if not line.text.strip():
-            continue
-        answers.append(_read_answer(line.text, topic=topic, prompt=prompt, language=data.language, rules=rules))
-    return answers
-
-
-def _read_answer(text: str, *, topic: int | None, prompt: str, language: str, rules: str) -> _Answer:
-    intent = classify(text, language=language)
-    if intent == Intent.ANSWER and _addresses_the_evaluator(text, rules=rules):
-        intent = Intent.META
-    answer = _Answer(text=text, topic=topic, prompt=prompt, intent=NO_EVIDENCE_REASONS.get(intent, "answer"))
-    if intent == Intent.WRONG_LANGUAGE and in_language(text, language=language):
-        answer.intent = "about_language"  # "can I answer in Korean?", said in the interview's language
-    if not answer.usable:
-        return answer
-    kept = [
-        s
-        for s in sentences(text)
-        if not _ABOUT_LANGUAGE[rules].search(s + " ")
-        and classify(s, language=language) not in (Intent.DONT_KNOW, Intent.REPEAT, Intent.META, Intent.QUESTION)
-        # A question back is no evidence; a question they ask in their work ("what if this call times
-        # out?") may be.
-        and not (s.rstrip().endswith(("?", "？")) and len(content_stems(s, language=language)) < QUESTION_KEPT_FROM)
-    ]
-    if not kept and any(_ABOUT_LANGUAGE[rules].search(s + " ") for s in sentences(text)):
-        answer.intent = "about_language"
-    elif len(content_stems(" ".join(kept), language=language)) < MIN_CONTENT_UNITS:
-        answer.intent = "thin"
-    else:
-        answer.usable_sentences = kept
-    return answer
-
-
-@dataclass(slots=True)
-class _Substance:
-    content: set[str] = field(default_factory=set)
-    details: set[str] = field(default_factory=set)
-    reasons: set[str] = field(default_factory=set)
-
-    def add(self, text: str, *, echo: Vocabulary, language: str) -> None:
-        own = [w for w in content_stems(text, language=language) if not echo.echoes(w)]
-        self.content.update(own)
-        self.details.update(d for d in specifics(text, language=language) if not echo.echoes(d))
-        for sentence in reasons(text, language=language):
-            # A reason needs words of its own: "because of the trade-offs" echoes the rubric.
-            if sum(not echo.echoes(w) for w in content_stems(sentence, language=language)) >= 2:
-                self.reasons.add(sentence)
-
-    def share(self, *, language: str) -> float:
-        return (
-            CONTENT_SHARE * min(1.0, len(self.content) / CONTENT_FULL[language_of(language)])
-            + DETAILS_SHARE * min(1.0, len(self.details) / DETAILS_FULL)
-            + REASONS_SHARE * min(1.0, len(self.reasons) / REASONS_FULL)
-        )
-
 
 def _criterion_words(item: Criterion) -> str:
     return f"{item.name} {item.description}"
@@ -247,7 +83,7 @@ def _names(vocabulary: Vocabulary, text: str, *, language: str, ignore: frozense
 
 
 def _score_criterion(
-    item: Criterion, answers: list[_Answer], data: EvaluationInput, *, rubric_words: Vocabulary
+    item: Criterion, answers: list[Answer], data: EvaluationInput, *, rubric_words: Vocabulary
 ) -> ScoredCriterion:
     language, rules = data.language, language_of(data.language)
     texts = REPORT_TEXTS[rules]
@@ -274,19 +110,19 @@ def _score_criterion(
 
     # One measure per planned question, over its answer and the answers to its follow-ups together
     # (so a follow-up only ever adds), then the mean over the questions that held any evidence.
-    per_topic: dict[int | None, _Substance] = {}
+    per_topic: dict[int | None, Substance] = {}
     for answer in usable:
         echo = Vocabulary(
             stems=rubric_words.stems | Vocabulary.of(answer.prompt, language=language).stems,
             korean_text=rubric_words.korean_text + re.sub(r"\s+", "", answer.prompt),
         )
-        per_topic.setdefault(answer.topic, _Substance()).add(
+        per_topic.setdefault(answer.topic, Substance()).add(
             " ".join(answer.usable_sentences), echo=echo, language=language
         )
     share = sum(topic.share(language=language) for topic in per_topic.values()) / len(per_topic)
     score = 1 + math.floor(share * (item.scale_max - 1) + 0.5)
 
-    total = _Substance()
+    total = Substance()
     for topic in per_topic.values():
         total.content |= topic.content
         total.details |= topic.details
@@ -314,7 +150,7 @@ def _score_criterion(
     return ScoredCriterion(item.name, score, item.scale_max, item.weight, evidence, rationale)
 
 
-def _quotes(usable: list[_Answer], *, vocabulary: Vocabulary, rubric_words: Vocabulary, language: str) -> list[str]:
+def _quotes(usable: list[Answer], *, vocabulary: Vocabulary, rubric_words: Vocabulary, language: str) -> list[str]:
     """The sentences of the bearing answers that say most, those that name the criterion first."""
     ranked: list[tuple[tuple[int, int, int], str]] = []
     for order, answer in enumerate(usable):
@@ -339,7 +175,7 @@ def evaluate_heuristically(data: EvaluationInput) -> EvaluationResult:
         raise InterviewError("The candidate gave no answers to evaluate.", code="evaluation_failed")
     rules = language_of(data.language)
     texts = REPORT_TEXTS[rules]
-    answers = _read_answers(data)
+    answers = read_answers(data)
     rubric_words = Vocabulary.of(*(_criterion_words(item) for item in data.rubric), language=data.language)
     scores = [_score_criterion(item, answers, data, rubric_words=rubric_words) for item in data.rubric]
 
@@ -402,8 +238,8 @@ def assess_answer(text: str, *, rubric: tuple[Criterion, ...] = (), language: st
     if language is None:
         language = "ko" if _HANGUL.search(text) else "en"
     rubric_words = Vocabulary.of(*(_criterion_words(item) for item in rubric), language=language)
-    answer = _read_answer(text, topic=None, prompt="", language=language, rules=language_of(language))
-    substance = _Substance()
+    answer = read_answer(text, topic=None, prompt="", language=language, rules=language_of(language))
+    substance = Substance()
     if answer.usable:
         substance.add(" ".join(answer.usable_sentences), echo=rubric_words, language=language)
     matched = sorted({w for w in content_stems(text, language=language) if rubric_words.echoes(w)}) if rubric else []

@@ -1,7 +1,7 @@
 """Invite links in admin: email, extend, revoke and fresh links, and bulk invites from a CSV.
 
 InterviewAdmin takes these views and actions from InviteLinksAdmin; every write goes through
-services (interviews.services, recruiting.services)."""
+services (recruiting.links, recruiting.services)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from interviews import services
 from interviews.exceptions import InterviewError
 from interviews.models import (
     Interview,
 )
 from interviews.recruiting import forms as recruiting_forms
+from interviews.recruiting import links
 from interviews.recruiting import selectors as recruiting_selectors
 from interviews.recruiting import services as recruiting_services
 from interviews.recruiting.csv_invites import MAX_FILE_BYTES, write_csv
@@ -53,7 +53,7 @@ class LinkOperation:
     def applies(self, interview: Interview) -> bool:
         if self.key == "send":
             return bool(interview.candidate_email) and not interview.is_test and interview.status in self.statuses
-        if self.key == "extend" and interview.end_reason == services.REVOKED:
+        if self.key == "extend" and interview.end_reason == links.REVOKED:
             return False
         return interview.status in self.statuses
 
@@ -102,7 +102,7 @@ LINK_OPERATIONS = {
         title="Issue a fresh invite link",
         button="Issue a fresh link",
         done="Fresh link issued",
-        statuses=services.FRESH_LINK_STATUSES,
+        statuses=links.FRESH_LINK_STATUSES,
         what="An interview that never started gets a new link (the old one stays dead); one that had started "
         "keeps its recording, and the candidate gets a new interview.",
     ),
@@ -188,11 +188,11 @@ class InviteLinksAdmin(admin.ModelAdmin):
             for interview in interviews:
                 try:
                     if operation == "extend":
-                        result = services.interview_extend_expiry(interview_id=interview.pk, days=days)
+                        result = links.interview_extend_expiry(interview_id=interview.pk, days=days)
                     elif operation == "revoke":
-                        result = services.interview_revoke(interview_id=interview.pk)
+                        result = links.interview_revoke(interview_id=interview.pk)
                     else:
-                        result = services.interview_issue_fresh_link(interview_id=interview.pk)
+                        result = links.interview_issue_fresh_link(interview_id=interview.pk)
                 except InterviewError as exc:
                     problems.append(exc.message)
                 else:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from interviews.compliance.services import retention_purge
+from interviews.compliance.retention import retention_purge
 
 
 class Command(BaseCommand):

@@ -1,98 +1,24 @@
-"""Shared machinery of the fake provider servers: background aiohttp loop, request records, fault injection."""
+"""Shared machinery of the fake provider servers: a background aiohttp loop, configuration, fault
+injection, the records as tests read them, and the control endpoints for a fake in another process.
+How a request is answered and recorded is in _responses.py; the records and faults in _requests.py."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import dataclasses
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, Self
+from collections.abc import Callable
+from typing import Any, Self
 
 from aiohttp import web
 
-FaultKind = Literal["fail", "hang", "cut"]
-Handler = Callable[[web.Request, "RequestRecord"], Awaitable[web.StreamResponse]]
+from interviews.testing.fakes._requests import Fault, RequestRecord
+from interviews.testing.fakes._responses import RequestHandling
 
 
-@dataclass(frozen=True)
-class Fault:
-    """One injected failure, consumed by the next request to its endpoint."""
-
-    kind: FaultKind
-    status: int = 500
-    body: dict[str, Any] | None = None
-    after_chunks: int = 0
-
-
-@dataclass
-class RequestRecord:
-    """One request as the fake saw it.
-
-    `*_at` fields are time.perf_counter() values of the process running the fake (comparable with the
-    test's own perf_counter when the fake runs in-process); `*_wall` fields are time.time() values.
-    """
-
-    endpoint: str
-    method: str
-    path: str
-    received_at: float
-    received_wall: float
-    query: dict[str, str] = field(default_factory=dict)
-    path_params: dict[str, str] = field(default_factory=dict)
-    body: dict[str, Any] = field(default_factory=dict)
-    fault: FaultKind | None = None
-    status: int | None = None
-    first_byte_at: float | None = None
-    first_byte_wall: float | None = None
-    finished_at: float | None = None
-    finished_wall: float | None = None
-    client_disconnected: bool = False
-    chunks_sent: int = 0
-    bytes_sent: int = 0
-    response_text: str | None = None
-    file_bytes: bytes | None = field(default=None, repr=False)
-
-    @property
-    def tokens_sent(self) -> int:
-        """Content chunks of a chat stream (one token each)."""
-        return self.chunks_sent
-
-    @property
-    def voice_id(self) -> str | None:
-        return self.path_params.get("voice_id")
-
-    @property
-    def text(self) -> str | None:
-        """The `text` field of the request body (the text to speak, for TTS)."""
-        value = self.body.get("text")
-        return value if isinstance(value, str) else None
-
-    @property
-    def model_id(self) -> str | None:
-        value = self.body.get("model_id", self.body.get("model"))
-        return value if isinstance(value, str) else None
-
-    @property
-    def first_byte_latency_s(self) -> float | None:
-        return None if self.first_byte_at is None else self.first_byte_at - self.received_at
-
-    @property
-    def duration_s(self) -> float | None:
-        return None if self.finished_at is None else self.finished_at - self.received_at
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-safe form (no uploaded bytes) for the `/_fake/requests` endpoint."""
-        data = dataclasses.asdict(self)
-        data.pop("file_bytes")
-        data["tokens_sent"] = self.chunks_sent
-        return data
-
-
-class FakeServer:
+class FakeServer(RequestHandling):
     """An aiohttp server on 127.0.0.1 running in its own thread and event loop.
 
     Subclasses declare `endpoints` (names used by records and fault injection), `config_fields`
@@ -104,10 +30,9 @@ class FakeServer:
     config_fields: tuple[str, ...] = ()
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__()
         self.host = host
         self._port = port
-        self._lock = threading.Lock()
-        self._records: list[RequestRecord] = []
         self._faults: dict[str, deque[Fault]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -115,15 +40,12 @@ class FakeServer:
         self._defaults: dict[str, Any] = {}
         self._reset_config()
 
-    # --- provider-specific hooks -------------------------------------------------------------
+    # --- provider-specific hooks (and RequestHandling._error_body) --------------------------
 
     def _reset_config(self) -> None:
         raise NotImplementedError
 
     def _add_routes(self, app: web.Application) -> None:
-        raise NotImplementedError
-
-    def _error_body(self, status: int, message: str) -> dict[str, Any]:
         raise NotImplementedError
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -302,114 +224,6 @@ class FakeServer:
 
     def _timeout_message(self, timeout_s: float) -> str:
         return f"No matching request within {timeout_s} s; records: {self.requests}"
-
-    def _update(self, record: RequestRecord, **changes: Any) -> None:
-        with self._lock:
-            for name, value in changes.items():
-                setattr(record, name, value)
-
-    def _mark_first_byte(self, record: RequestRecord, status: int) -> None:
-        self._update(record, status=status, first_byte_at=time.perf_counter(), first_byte_wall=time.time())
-
-    # --- request handling helpers ------------------------------------------------------------
-
-    def _recorded(self, endpoint: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        """Wrap a handler so that every request gets a record, finished and disconnect-aware."""
-
-        async def handle(request: web.Request) -> web.StreamResponse:
-            record = RequestRecord(
-                endpoint=endpoint,
-                method=request.method,
-                path=request.path,
-                received_at=time.perf_counter(),
-                received_wall=time.time(),
-                query=dict(request.query),
-                path_params=dict(request.match_info),
-            )
-            with self._lock:
-                self._records.append(record)
-            try:
-                return await handler(request, record)
-            except (asyncio.CancelledError, ConnectionResetError):
-                self._update(record, client_disconnected=True)
-                raise
-            finally:
-                if record.finished_at is None:
-                    self._update(record, finished_at=time.perf_counter(), finished_wall=time.time())
-
-        return handle
-
-    async def _send(self, request: web.Request, record: RequestRecord, response: web.Response) -> web.Response:
-        """Write a complete response now, so first_byte_at and finished_at are the real send times."""
-        self._mark_first_byte(record, response.status)
-        await response.prepare(request)
-        await response.write_eof()
-        body = response.body
-        self._update(record, bytes_sent=len(body) if isinstance(body, bytes | bytearray) else 0)
-        return response
-
-    async def _send_error(self, request: web.Request, record: RequestRecord, status: int, message: str) -> web.Response:
-        return await self._send(request, record, web.json_response(self._error_body(status, message), status=status))
-
-    async def _apply_fault(self, request: web.Request, record: RequestRecord, fault: Fault) -> web.StreamResponse:
-        """Carry out a fail or hang fault."""
-        self._update(record, fault=fault.kind)
-        if fault.kind == "hang":
-            return await self._hang(request, record)
-        body = fault.body if fault.body is not None else self._error_body(fault.status, "Injected failure")
-        headers = {"retry-after": "0"} if fault.status == 429 else None
-        return await self._send(request, record, web.json_response(body, status=fault.status, headers=headers))
-
-    async def _hang(self, request: web.Request, record: RequestRecord) -> web.StreamResponse:
-        # Never set: the wait ends only by cancellation, when the client disconnects (handler_cancellation)
-        # or the server stops; _recorded() then marks client_disconnected.
-        await asyncio.Event().wait()
-        return web.Response(status=499)
-
-    def _cut(self, request: web.Request, record: RequestRecord) -> web.Response:
-        """Close the connection mid-response (after flushing what was written), without a clean end."""
-        self._update(record, fault="cut")
-        if request.transport is not None:
-            request.transport.close()
-        return web.Response(status=499)
-
-    async def _stream(
-        self,
-        request: web.Request,
-        record: RequestRecord,
-        *,
-        content_type: str,
-        chunks: Sequence[bytes],
-        trailer: bytes = b"",
-        first_delay_s: float,
-        per_chunk_delay_s: float,
-        cut_after: int | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> web.StreamResponse:
-        """Send `chunks` with chunked encoding: the first after `first_delay_s`, then one per `per_chunk_delay_s`.
-
-        With `cut_after`, the connection is closed after that many chunks and the trailer is never sent.
-        """
-        response = web.StreamResponse(status=200, headers=headers)
-        response.content_type = content_type
-        response.enable_chunked_encoding()
-        await asyncio.sleep(first_delay_s)
-        self._mark_first_byte(record, 200)
-        await response.prepare(request)
-        for index, chunk in enumerate(chunks):
-            if cut_after is not None and index >= cut_after:
-                return self._cut(request, record)
-            if index > 0:
-                await asyncio.sleep(per_chunk_delay_s)
-            await response.write(chunk)
-            self._update(record, chunks_sent=index + 1, bytes_sent=record.bytes_sent + len(chunk))
-        if cut_after is not None:
-            return self._cut(request, record)
-        if trailer:
-            await response.write(trailer)
-            self._update(record, bytes_sent=record.bytes_sent + len(trailer))
-        await response.write_eof()
-        return response
 
     # --- control endpoints (for a fake running in another process) ---------------------------
 

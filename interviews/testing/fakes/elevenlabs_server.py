@@ -11,7 +11,8 @@ import av
 import numpy as np
 from aiohttp import web
 
-from interviews.testing.fakes._server import FakeServer, Fault, RequestRecord
+from interviews.testing.fakes._requests import Fault, RequestRecord
+from interviews.testing.fakes._server import FakeServer
 
 SECONDS_PER_CHARACTER = 0.06
 MIN_DURATION_S = 0.3

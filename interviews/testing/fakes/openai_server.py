@@ -13,7 +13,8 @@ from typing import Any
 
 from aiohttp import BodyPartReader, hdrs, web
 
-from interviews.testing.fakes._server import FakeServer, Fault, RequestRecord
+from interviews.testing.fakes._requests import Fault, RequestRecord
+from interviews.testing.fakes._server import FakeServer
 
 DEFAULT_TRANSCRIPT = "I built a payments service in Go."
 # Uploads smaller than this cannot hold speech; the fake treats them as silence.
