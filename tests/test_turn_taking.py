@@ -34,6 +34,12 @@ BRIEF = "I led a team of four."  # a short answer that often goes on after a pau
 BRIEF_MORE = "Two of them were new graduates."
 
 
+# Silence after an answer streamed faster than real time: more than the full patience, so that the
+# answer ends whatever the end-of-turn model makes of Piper's voice (it is sampled: the same sentence
+# sounds finished in one run and not in the next).
+ANSWER_ENDS_S = EndpointConfig().patient_silence_s + 0.5
+
+
 def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RECOGNITION_RATE), dtype=np.float32)
 
@@ -323,7 +329,7 @@ async def test_a_hands_free_answer_needs_no_button(voice, fake_openai):
     fake_openai.transcripts = ["I built a payments service in Go."]
     interview = await hands_free_interview()
     comm = await started(fake_openai, interview.invite_token)
-    await stream(comm, np.concatenate([silence(0.5), voice["long"], silence(2.0)]))
+    await stream(comm, np.concatenate([silence(0.5), voice["long"], silence(ANSWER_ENDS_S)]))
     frames = await receive_until(comm, "ai_audio_end")
     kinds_seen = [f["type"] for f in frames]
     assert kinds_seen.index("speech_started") < kinds_seen.index("speech_ended") < kinds_seen.index("user_transcript")
@@ -359,7 +365,7 @@ async def test_a_backchannel_does_not_interrupt_the_interviewer(voice, fake_open
     comm = await started(fake_openai, interview.invite_token)
     fake_openai.per_token_delay_s = 0.15
     fake_openai.chat_replies = ["That is interesting. " * 8 + "What was the hardest part?"]
-    await stream(comm, np.concatenate([voice["long"], silence(2.0)]))
+    await stream(comm, np.concatenate([voice["long"], silence(ANSWER_ENDS_S)]))
     await receive_until(comm, "ai_audio_chunk")
     for _ in range(3):
         await stream(comm, np.concatenate([voice["short"], silence(1.0)]))
@@ -385,9 +391,9 @@ async def test_talking_over_the_interviewer_stops_it_and_becomes_the_answer(voic
     fake_openai.per_token_delay_s = 0.15
     fake_openai.chat_replies = ["Thanks for that. " + "Let me tell you about our team in some detail. " * 6]
     fake_openai.transcripts = ["I built a payments service in Go.", "Sorry, what is the team size?"]
-    await stream(comm, np.concatenate([voice["long"], silence(2.0)]))
+    await stream(comm, np.concatenate([voice["long"], silence(ANSWER_ENDS_S)]))
     await receive_until(comm, "ai_audio_chunk")
-    await stream(comm, np.concatenate([voice["other"], silence(2.0)]))
+    await stream(comm, np.concatenate([voice["other"], silence(ANSWER_ENDS_S)]))
     frames = await receive_until(comm, "ai_audio_end")
     assert frames[-1]["reason"] == "interrupted"
     assert next(f for f in frames if f["type"] == "speech_started")["hold"] is True
@@ -413,7 +419,7 @@ async def speaking_in_the_long_voice(voice: dict, fake_openai: Any, fake_elevenl
     comm = await started(fake_openai, interview.invite_token)
     fake_openai.per_token_delay_s = 0.1
     fake_openai.chat_replies = ["Thanks. " * 10 + "Tell me more."]
-    await stream(comm, np.concatenate([voice["other"], silence(2.0)]))
+    await stream(comm, np.concatenate([voice["other"], silence(ANSWER_ENDS_S)]))
     await receive_until(comm, "ai_audio_chunk")
     return comm
 
