@@ -27,18 +27,21 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt constraints.txt | 
 
 setup: $(VENV)/.installed
 	scripts/system-deps.sh run
+	$(BIN)/python manage.py compilemessages --ignore '$(VENV)/*' -v 0
 	$(BIN)/python scripts/fetch_models.py
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 
 setup-dev: $(VENV)/.installed-dev
 	scripts/system-deps.sh test
+	$(BIN)/python manage.py compilemessages --ignore '$(VENV)/*' -v 0
 	$(BIN)/python scripts/fetch_models.py
 
 ## run: set up, create a demo interview, print its invite link and serve on PORT (no API keys needed)
 run: setup
 	@$(BIN)/python manage.py create_interview --template backend-engineer-en --candidate "Demo Candidate"
 	@echo "Korean demo: $(BIN)/python manage.py create_interview --template backend-engineer-ko --candidate 'Demo'"
+	@echo "Japanese demo: $(BIN)/python manage.py create_interview --template backend-engineer-ja --candidate 'Demo'"
 	$(BIN)/python -m interview_project.serve -b 0.0.0.0 -p $(PORT) interview_project.asgi:application
 
 lint: $(VENV)/.installed-dev

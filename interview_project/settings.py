@@ -196,6 +196,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# What a candidate reads and hears comes from the catalogues locale/<code>/LC_MESSAGES/django.po
+# (compiled by `make run` / `make test`), in the interview's language, not the browser's.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# The languages an interview can be in: a template's language is one of these codes. Adding one is a
+# catalogue plus an entry here (docs/LANGUAGES.md). Per language:
+#   name: shown to recruiters;
+#   elevenlabs_voice: the ElevenLabs voice id ("": ELEVENLABS_VOICE_ID; the default model,
+#     eleven_flash_v2_5, is multilingual, so one voice can speak every language);
+#   espeak_voice: the offline voice (espeak-ng -v; English speaks with Piper unless a template's voice
+#     is "espeak:<voice>").
+# Speech-to-text takes the code itself (Whisper and OpenAI transcription both know ISO 639-1).
+INTERVIEW_LANGUAGES: dict[str, dict[str, Any]] = {
+    "en": {"name": "English", "elevenlabs_voice": "", "espeak_voice": "en-us"},
+    "ko": {"name": "Korean", "elevenlabs_voice": "", "espeak_voice": "ko"},
+    "ja": {"name": "Japanese", "elevenlabs_voice": "", "espeak_voice": "ja"},
+}
+LANGUAGES = [(code, language["name"]) for code, language in INTERVIEW_LANGUAGES.items()]
 USE_TZ = True
 
 STATIC_URL = "/static/"

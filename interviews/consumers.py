@@ -13,15 +13,18 @@ import asyncio
 import json
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from interviews import selectors, services
 from interviews.events import SessionClaim, SessionSuperseded
 from interviews.exceptions import InterviewError
+from interviews.i18n import translate
 from interviews.pipeline import InterviewFinished, Session, SessionConfig, SessionEvent, TurnHeard
 from interviews.protocol import (
     ClientMessage,
@@ -72,6 +75,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     session: Session | None = None
     interview_id: int | None = None
     epoch = 0
+    language = settings.LANGUAGE_CODE  # the interview's, once it is known: every error frame is in it
 
     async def connect(self) -> None:
         self._shut_down = False
@@ -86,10 +90,13 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         # Accept first so the browser sees our close code and reason; a refused handshake shows none.
         await self.accept()
         if interview is None:
-            await self._refuse(InterviewError("This interview link is not valid.", code="not_found"))
+            await self._refuse(InterviewError(gettext_noop("This interview link is not valid."), code="not_found"))
             return
+        self.language = interview.template.language
         if len(_live_sessions) >= settings.INTERVIEW["MAX_SESSIONS"]:
-            error = ErrorFrame(ErrorCode.SERVER_BUSY, "The server is full; try again shortly.", fatal=True)
+            error = ErrorFrame(
+                ErrorCode.SERVER_BUSY, gettext_noop("The server is full; try again shortly."), fatal=True
+            )
             await self._close(CloseCode.BUSY, error)
             return
         _live_sessions.add(self.channel_name)
@@ -120,7 +127,9 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             raise
         except Exception:
             logger.exception("session failed to start", extra=self._log_extra())
-            error = ErrorFrame(ErrorCode.INTERNAL, "Something went wrong on our side. Please reload the page.")
+            error = ErrorFrame(
+                ErrorCode.INTERNAL, gettext_noop("Something went wrong on our side. Please reload the page.")
+            )
             await self._close(CloseCode.INTERNAL_ERROR, error)
 
     async def _start(self, claim: SessionClaim) -> None:
@@ -153,6 +162,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             on_ended=self._on_ended,
             on_superseded=self._on_superseded,
             turn_model=await asyncio.to_thread(load_turn_model, settings.MODELS_DIR),
+            translate=translate,
         )
         await self.session.start()
         if self._successors:
@@ -218,10 +228,12 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.session is None:
             if not self._shut_down:
-                await self.send_frame(ErrorFrame(ErrorCode.NOT_READY, "The session is not ready yet."))
+                await self.send_frame(ErrorFrame(ErrorCode.NOT_READY, gettext_noop("The session is not ready yet.")))
             return
         if not self._within_rate_limit():
-            error = ErrorFrame(ErrorCode.RATE_LIMITED, "Too many messages; the connection is closed.", fatal=True)
+            error = ErrorFrame(
+                ErrorCode.RATE_LIMITED, gettext_noop("Too many messages; the connection is closed."), fatal=True
+            )
             await self._close(CloseCode.PROTOCOL_ABUSE, error)
             return
         limit = settings.INTERVIEW["MAX_FRAME_BYTES"]
@@ -245,6 +257,9 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         return self._window_count <= settings.INTERVIEW["MAX_MESSAGES_PER_SECOND"]
 
     async def send_frame(self, frame: ServerFrame) -> None:
+        if isinstance(frame, ErrorFrame):
+            # The pipeline's errors carry English message ids; the candidate reads the interview's language.
+            frame = replace(frame, message=translate(frame.message, self.language))
         await self.send(text_data=json.dumps(frame.wire(), ensure_ascii=False))
 
     async def _send_quietly(self, frame: ServerFrame) -> None:
@@ -279,7 +294,9 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         await self._close(CloseCode.REPLACED, self._replaced_error())
 
     def _replaced_error(self) -> ErrorFrame:
-        return ErrorFrame(ErrorCode.ENDED, "This interview was opened in another window or tab.", fatal=True)
+        return ErrorFrame(
+            ErrorCode.ENDED, gettext_noop("This interview was opened in another window or tab."), fatal=True
+        )
 
     def _log_extra(self) -> dict[str, Any]:
         return {"interview_id": self.interview_id, "epoch": self.epoch}

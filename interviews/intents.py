@@ -2,7 +2,7 @@
 
 The offline interviewer reacts to it (a repeat request gets the question again, "I don't know" a
 hint, a question back a deferral), and the offline evaluation takes only real answers as evidence.
-English and Korean; other languages fall back to the English rules.
+English, Korean and Japanese; other languages fall back to the English rules.
 """
 
 from __future__ import annotations
@@ -117,6 +117,41 @@ _PATTERNS: dict[str, dict[Intent, tuple[str, ...]]] = {
             r"(사람|인공지능|AI)(이세요|인가요|이에요)",
         ),
     },
+    "ja": {
+        Intent.REPEAT: (
+            r"もう(一|1)度",
+            r"(聞き|ききと)(取れ|とれ)(ません|なかった)",
+            r"質問を?(繰り返|くりかえ)",
+            r"(なん|何)と(おっしゃ|言)いました",
+        ),
+        Intent.DONT_KNOW: (
+            r"(わから|分から|わかりませ|分かりませ)",
+            r"(思い出せ|覚えてい?ません)",
+            r"経験が(ありません|ない)",
+            r"(やった|した)こと(が|は)(ありません|ない)",
+            r"(答え|こたえ)(るのは|られ)(難し|ません)",
+        ),
+        Intent.META: (
+            r"(以前|前|上)の(指示|命令|プロンプト)",
+            r"(指示|命令|プロンプト|評価基準)を?(すべて|全部)?(無視|忘れ)",
+            r"システムプロンプト",
+            r"(点数|評価|スコア)を?(高く|満点|最高)",
+            r"満点",
+            r"合格(に|させ)",
+            r"strong[ _]?yes",
+            r"評価者(へ|に|さん)",
+        ),
+        Intent.WRONG_LANGUAGE: (
+            r"(英語|韓国語|中国語|別の言語|母国語)で(答え|話し|回答)(ても|て(も)?いい|られ)",
+            r"日本語(が|は)(苦手|下手|あまり)",
+        ),
+        Intent.QUESTION: (
+            r"(給料|給与|年収|報酬|福利厚生|ボーナス|ストックオプション|休暇)",
+            r"(リモート|在宅|出社|勤務時間|入社日|ビザ)",
+            r"(次の(ステップ|段階)|結果は?いつ)",
+            r"(人間|AI|ロボット)(です|なん)(か|でしょうか)",
+        ),
+    },
 }
 
 # Asking for a person is honoured in any language (a candidate may not manage the interview's).
@@ -129,6 +164,8 @@ _HUMAN = (
     r"(사람|실제) 면접관",
     r"담당자(와|하고|랑)? ?(통화|연결|이야기|얘기)",
     r"(AI|인공지능|기계)(와|하고|랑)는? .*(싫|원하지 않)",
+    r"(人|人間|担当者|採用担当)と(話|はな)したい",
+    r"(人間|本物)の面接官",
 )
 
 
@@ -198,12 +235,18 @@ _FILLER = {
         ]
     ),
     "ko": set(["음", "어", "그", "저", "좀", "잘", "그냥", "진짜", "아", "네", "예", "솔직히", "사실", "아마"]),
+    "ja": set(["えー", "えっと", "あの", "その", "まあ", "ちょっと", "たぶん", "はい", "いいえ", "うーん"]),
 }
-_WORDS = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
+# Japanese has no spaces: a run of one script (kanji, hiragana, katakana) stands for a word.
+_WORDS = re.compile(
+    r"[\u4e00-\u9fff々]+|[\u3041-\u309fー]+|[\u30a0-\u30ffー]+|[^\W_\u3041-\u30ff\u4e00-\u9fff々]+(?:'[^\W_]+)?",
+    re.UNICODE,
+)
 
 
 def words(text: str) -> list[str]:
-    """The words of an answer (English words, Korean eojeol), lower case, without punctuation."""
+    """The words of an answer (English words, Korean eojeol, Japanese runs of one script), lower
+    case, without punctuation."""
     return [w.lower() for w in _WORDS.findall(text)]
 
 
@@ -234,7 +277,7 @@ def _matches(text: str, language: str, intent: Intent) -> bool:
 
 
 # An answer with at least this many content words is an answer, whatever else it says.
-SUBSTANTIAL_WORDS = {"en": 12, "ko": 6}
+SUBSTANTIAL_WORDS = {"en": 12, "ko": 6, "ja": 14}
 
 
 def classify(text: str, *, language: str) -> Intent:

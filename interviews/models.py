@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-LANGUAGES = [("en", "English"), ("ko", "Korean")]
+from interviews.i18n import interview_languages
 
 
 def new_invite_token() -> str:
@@ -27,7 +27,9 @@ class InterviewTemplate(models.Model):
     title = models.CharField(max_length=200)
     role = models.CharField(max_length=200)
     job_description = models.TextField(blank=True, max_length=10_000)
-    language = models.CharField(max_length=16, choices=LANGUAGES, default="en", help_text="BCP-47 code")
+    language = models.CharField(
+        max_length=16, choices=interview_languages, default="en", help_text="What the candidate reads and hears."
+    )
     time_limit_minutes = models.PositiveIntegerField(
         default=20, validators=[MinValueValidator(1), MaxValueValidator(240)]
     )

@@ -3,43 +3,37 @@
 from __future__ import annotations
 
 from interviews.chunker import FOLLOW_UP_MARKER, QUESTION_MARKER
-from interviews.languages import language_base
+from interviews.languages import Translate, gettext_noop
 from interviews.providers.base import END_MARKER, InterviewContext, Message, PlanProgress
 
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean"}
-
+# What the interviewer says in fixed words, as message ids: the words come from the catalogue of the
+# interview's language (locale/<code>/LC_MESSAGES/django.po), through `translate`.
 PHRASES = {
-    "en": {
-        "repeat": "Sorry, I didn't catch that. Could you say it again?",
-        "technical_problem": "Sorry, I had a technical problem just now. Could you please repeat your answer?",
-        "resume_repeat": "It looks like we were disconnected. Could you please repeat your last answer?",
-        "greeting_request": "(The candidate has joined the call. Greet them and ask the first question.)",
-        "closing_request": "(The time is up. Thank the candidate warmly, say what happens next, and close.)",
-        "closing_fallback": "We're out of time. Thank you very much for your answers today; "
-        "the team will review the interview and get back to you. Goodbye!",
-        "limit_closing": "We have reached the end of what this interview can record. Thank you very much for "
-        "your answers today; the team will review the interview and get back to you. Goodbye!",
-        "human_closing": "Of course. I'll stop the interview here and let the recruiter know that you would like "
-        "to speak with a person; they will contact you. Everything you said so far is kept. Thank you!",
-    },
-    "ko": {
-        "repeat": "죄송합니다, 잘 듣지 못했어요. 다시 한 번 말씀해 주시겠어요?",
-        "technical_problem": "죄송합니다, 잠시 기술적인 문제가 있었어요. 방금 답변을 다시 말씀해 주시겠어요?",
-        "resume_repeat": "연결이 잠시 끊겼던 것 같아요. 마지막 답변을 다시 말씀해 주시겠어요?",
-        "greeting_request": "(지원자가 입장했습니다. 인사하고 첫 번째 질문을 하세요.)",
-        "closing_request": "(시간이 다 되었습니다. 지원자에게 감사 인사를 하고 다음 절차를 안내한 뒤 마무리하세요.)",
-        "closing_fallback": "시간이 다 되었습니다. 오늘 답변해 주셔서 정말 감사합니다. "
-        "검토 후 연락드리겠습니다. 안녕히 계세요!",
-        "limit_closing": "이번 면접에서 녹음할 수 있는 분량이 모두 찼습니다. 오늘 답변해 주셔서 정말 감사합니다. "
-        "검토 후 연락드리겠습니다. 안녕히 계세요!",
-        "human_closing": "알겠습니다. 면접은 여기서 마치고, 사람 담당자와 이야기하고 싶으시다는 것을 채용 담당자에게 "
-        "전하겠습니다. 담당자가 연락드릴 것입니다. 지금까지 말씀하신 내용은 모두 보관됩니다. 감사합니다!",
-    },
+    "repeat": gettext_noop("Sorry, I didn't catch that. Could you say it again?"),
+    "technical_problem": gettext_noop(
+        "Sorry, I had a technical problem just now. Could you please repeat your answer?"
+    ),
+    "resume_repeat": gettext_noop("It looks like we were disconnected. Could you please repeat your last answer?"),
+    "greeting_request": gettext_noop("(The candidate has joined the call. Greet them and ask the first question.)"),
+    "closing_request": gettext_noop("(The time is up. Thank the candidate warmly, say what happens next, and close.)"),
+    "closing_fallback": gettext_noop(
+        "We're out of time. Thank you very much for your answers today; the team will review the interview "
+        "and get back to you. Goodbye!"
+    ),
+    "limit_closing": gettext_noop(
+        "We have reached the end of what this interview can record. Thank you very much for your answers "
+        "today; the team will review the interview and get back to you. Goodbye!"
+    ),
+    "human_closing": gettext_noop(
+        "Of course. I'll stop the interview here and let the recruiter know that you would like to speak "
+        "with a person; they will contact you. Everything you said so far is kept. Thank you!"
+    ),
 }
 
 
-def phrase(language: str, key: str) -> str:
-    return PHRASES.get(language_base(language), PHRASES["en"])[key]
+def phrase(key: str, *, language: str, translate: Translate) -> str:
+    """One of the interviewer's fixed sentences, in the interview's language."""
+    return translate(PHRASES[key], language)
 
 
 DEFAULT_NEXT_STEPS = "The recruiter will review the interview and contact the candidate about next steps."
@@ -77,7 +71,7 @@ def progress_line(progress: PlanProgress | None) -> str:
 
 
 def system_prompt(context: InterviewContext) -> str:
-    language = LANGUAGE_NAMES.get(language_base(context.language), context.language)
+    language = context.language_name or context.language  # the instructions are English
     plan = "\n".join(
         f"{number}. {q.text} (up to {q.follow_up_depth} follow-up question(s)"
         + (f", about {_duration(q.time_limit_seconds)}" if q.time_limit_seconds else "")
@@ -131,6 +125,7 @@ def build_messages(
     limit: int,
     greeting: bool = False,
     closing: bool = False,
+    translate: Translate,
 ) -> list[Message]:
     """System prompt plus the last `limit` messages (everything is persisted; the LLM sees a bounded tail)."""
     messages = (
@@ -139,7 +134,7 @@ def build_messages(
         else [Message("system", system_prompt(context))]
     )
     if greeting:
-        messages.append(Message("user", phrase(context.language, "greeting_request")))
+        messages.append(Message("user", phrase("greeting_request", language=context.language, translate=translate)))
     if closing:
-        messages.append(Message("user", phrase(context.language, "closing_request")))
+        messages.append(Message("user", phrase("closing_request", language=context.language, translate=translate)))
     return messages

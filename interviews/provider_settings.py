@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from django.conf import settings
 
+from interviews.i18n import translate
 from interviews.providers.base import StructuredLanguageModel
 from interviews.providers.registry import (
     Providers,
@@ -15,6 +16,11 @@ from interviews.providers.registry import (
     get_structured_model,
     has_structured_model,
 )
+
+
+def _per_language(key: str) -> tuple[tuple[str, str], ...]:
+    """(language, value) for each configured language that sets `key` (settings.INTERVIEW_LANGUAGES)."""
+    return tuple((code, language[key]) for code, language in settings.INTERVIEW_LANGUAGES.items() if language.get(key))
 
 
 def provider_settings() -> ProviderSettings:
@@ -31,6 +37,9 @@ def provider_settings() -> ProviderSettings:
         elevenlabs_base_url=settings.ELEVENLABS_BASE_URL,
         elevenlabs_voice_id=settings.ELEVENLABS_VOICE_ID,
         elevenlabs_model_id=settings.ELEVENLABS_MODEL_ID,
+        elevenlabs_voices=_per_language("elevenlabs_voice"),
+        espeak_voices=_per_language("espeak_voice"),
+        translate=translate,
         timeout_s=settings.PROVIDER_TIMEOUT_S,
         connect_timeout_s=settings.PROVIDER_CONNECT_TIMEOUT_S,
         models_dir=settings.DATA_DIR / "models",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from interviews.events import HistoryItem, PendingAnswer, RecordingTotals, SessionSnapshot
 from interviews.exceptions import InterviewError
+from interviews.i18n import interview_language_name
 from interviews.models import CriterionScore, Evaluation, Interview, InterviewTemplate, Turn
 from interviews.providers.base import Criterion, InterviewContext, PlannedQuestion
 
@@ -100,6 +101,7 @@ def interview_context(*, interview: Interview) -> InterviewContext:
         title=template.title,
         role=template.role,
         language=template.language,
+        language_name=interview_language_name(template.language),
         candidate_name=interview.candidate_name,
         job_description=template.job_description,
         persona=template.persona,

@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from interviews import selectors
 from interviews.events import SessionClaim, SessionSnapshot, SessionSuperseded, TurnRecord
@@ -24,13 +25,14 @@ from interviews.selectors import LinkState
 # a claim finding the live session silent for longer does not wait for it to hand over.
 LIVE_SESSION_SILENCE = timedelta(seconds=75)
 
+# Message ids: the consumer sends them in the interview's language (i18n.translate).
 LINK_REFUSALS = {
-    LinkState.UNKNOWN: ("not_found", "This interview link is not valid."),
-    LinkState.ENDED: ("finished", "This interview has already ended."),
-    LinkState.EXPIRED: ("expired", "This interview link has expired."),
+    LinkState.UNKNOWN: ("not_found", gettext_noop("This interview link is not valid.")),
+    LinkState.ENDED: ("finished", gettext_noop("This interview has already ended.")),
+    LinkState.EXPIRED: ("expired", gettext_noop("This interview link has expired.")),
     LinkState.NEEDS_CONSENT: (
         "consent_required",
-        "Please agree to the recording on the invite page before the interview starts.",
+        gettext_noop("Please agree to the recording on the invite page before the interview starts."),
     ),
 }
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from interviews import services
 from interviews.compliance import services as rights
+from interviews.compliance.bundle import how_it_was_evaluated
 from interviews.compliance.erasure import interview_erase
 from interviews.compliance.models import (
     AuditEntry,
@@ -349,6 +350,31 @@ def test_the_data_bundle_has_transcript_both_sides_audio_evaluation_versions_and
     assert "Technical depth" in explanation and "weight 1" in explanation
     assert "emotions, confidence" in explanation and "never counts against you" in explanation
     assert "simple offline program" in explanation
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "english"),
+    [
+        (
+            "ko",
+            ["면접이 평가된 방식", "가중치 1, 1~5점", "절대 불이익이 없습니다", "간단한 오프라인 프로그램"],
+            "weight 1",
+        ),
+        (
+            "ja",
+            ["の面接がどのように評価されたか", "重み 1、1〜5点", "不利に扱われることは決してありません"],
+            "never counts",
+        ),
+    ],
+)
+def test_the_bundles_explanation_is_in_the_interviews_language(language, expected, english):
+    interview = make_interview(template=make_template(language=language))
+    add_conversation(interview)
+    finished(interview)
+    evaluation_run(interview_id=interview.pk)
+    explanation = how_it_was_evaluated(interview=interview, evaluation=interview.evaluation)
+    assert all(words in explanation for words in expected), explanation
+    assert english not in explanation and "Who decides" not in explanation
 
 
 def test_erasure_deletes_the_files_and_derived_data_and_leaves_a_placeholder(staff_client, staff, reviewed):

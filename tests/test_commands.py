@@ -21,17 +21,19 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_seed_demo_creates_english_and_korean_backend_templates_idempotently():
+def test_seed_demo_creates_english_korean_and_japanese_backend_templates_idempotently():
     run("seed_demo")
     run("seed_demo")
     english = InterviewTemplate.objects.get(slug="backend-engineer-en")
     korean = InterviewTemplate.objects.get(slug="backend-engineer-ko")
-    assert (english.language, korean.language) == ("en", "ko")
-    for template in (english, korean):
+    japanese = InterviewTemplate.objects.get(slug="backend-engineer-ja")
+    assert (english.language, korean.language, japanese.language) == ("en", "ko", "ja")
+    for template in (english, korean, japanese):
         assert template.questions.count() == 5
         assert template.criteria.count() == 4
-    assert "백엔드" in korean.title
-    assert InterviewTemplate.objects.count() == 2
+        assert all(len(criterion.anchors) == 5 for criterion in template.criteria.all())
+    assert "백엔드" in korean.title and "バックエンド" in japanese.title
+    assert InterviewTemplate.objects.count() == 3
 
 
 def test_create_interview_prints_invite_and_websocket_urls(settings):

@@ -4,6 +4,7 @@ import dataclasses
 
 import pytest
 
+from interviews.i18n import translate
 from interviews.providers.base import (
     END_MARKER,
     InterviewContext,
@@ -37,12 +38,13 @@ async def ask(interviewer: LocalInterviewer, conversation: list[Message], contex
     # The pipeline sends the system prompt plus the last 10 messages.
     messages = [Message("system", "You are an interviewer."), *conversation[-10:]]
     pieces = [piece async for piece in interviewer.stream(messages, context=context)]
-    assert len(pieces) > 3  # streamed word by word, like a model
+    # Streamed word by word, like a model (Japanese, without spaces, clause by clause).
+    assert len(pieces) > (1 if context.language == "ja" else 3)
     return "".join(pieces)
 
 
 async def walk(context: InterviewContext, answers: list[str], *, seed: int = 0) -> list[str]:
-    interviewer = LocalInterviewer(seed=seed)
+    interviewer = LocalInterviewer(seed=seed, translate=translate)
     conversation: list[Message] = []
     said: list[str] = []
     for answer in [*answers, *["I have nothing to add."] * 10]:
@@ -122,6 +124,40 @@ async def test_korean_phrasing_and_follow_up():
     assert closing.endswith(END_MARKER) and "감사합니다" in closing
 
 
+async def test_japanese_phrasing_and_follow_up():
+    plan = (
+        PlannedQuestion("設計したシステムについて教えてください。"),
+        PlannedQuestion("障害対応の経験を教えてください。", follow_up_depth=0),
+    )
+    context = dataclasses.replace(
+        CONTEXT, language="ja", candidate_name="さくら", role="バックエンドエンジニア", questions=plan
+    )
+    said = await walk(
+        context,
+        [
+            "昨年、決済サービスをクラウドへ移行するプロジェクトを担当しました。設計とレビューを主に行いました。",
+            "データの整合性を保つために、二重書き込みを使って、段階的に移行しました。",
+            "はい",
+            "まずダッシュボードを確認して、担当者を呼びました。その後、原因を調べて再発防止策を書きました。",
+        ],
+    )
+    greeting, follow_up, question_2, more, closing = said
+    assert "さくらさん" in greeting and "バックエンドエンジニアの面接" in greeting and plan[0].text in greeting
+    assert "決済サービス" in follow_up or "プロジェクト" in follow_up
+    assert plan[1].text in question_2
+    assert "詳しく" in more or "説明" in more
+    assert closing.endswith(END_MARKER) and "ありがとうございました" in closing
+
+
+def test_japanese_non_answers_are_understood_too():
+    repeat = at_question(["すみません、もう一度お願いできますか?"], language="ja")
+    assert TEMPLATE_PLAN[0].text in repeat
+    hint = at_question(["わかりません。"], language="ja")
+    assert "大丈夫です" in hint
+    question = at_question(["給料はどのくらいですか?"], language="ja")
+    assert "採用担当者" in question
+
+
 @pytest.mark.parametrize(
     ("answer", "language", "expected"),
     [
@@ -160,7 +196,7 @@ def at_question(answers: list[str], *, language: str = "en", **progress: float) 
     (each earlier answer followed by the interviewer's reply to it)."""
     plan = TEMPLATE_PLAN
     context = dataclasses.replace(CONTEXT, questions=plan, language=language)
-    interviewer = LocalInterviewer()
+    interviewer = LocalInterviewer(translate=translate)
     transcript = [Message("assistant", plan[0].text)]
     reply = ""
     for answer in answers:
@@ -219,12 +255,13 @@ def test_a_question_over_its_time_goes_on_without_follow_ups():
     assert late.startswith("<<Q2>>")
 
 
-def test_acknowledgements_never_praise():
+@pytest.mark.parametrize("language", ["en", "ko", "ja"])
+def test_acknowledgements_never_praise(language):
     from interviews.providers.local_phrases import PHRASES
 
-    for language in PHRASES:
-        for line in PHRASES[language]["acknowledge"]:
-            assert not any(word in line for word in ("Great", "helpful", "좋은 답변", "훌륭"))
+    for line in PHRASES["acknowledge"]:
+        said = translate(line, language)
+        assert not any(word in said for word in ("Great", "helpful", "좋은 답변", "훌륭", "素晴らしい", "すごい"))
 
 
 def test_korean_non_answers_are_understood_too():
@@ -252,11 +289,13 @@ def test_a_request_to_answer_in_another_language_is_answered_in_the_interviews_l
     [
         ("Um, I worked on some backend stuff at my last job. It was fine.", "en"),
         ("음, 전 회사에서 백엔드 일을 좀 했어요. 그냥 괜찮았어요.", "ko"),
+        ("えっと、前の会社で色々やりました。まあ普通の仕事でした。", "ja"),
     ],
 )
 def test_an_answer_with_next_to_nothing_in_it_gets_one_nudge_then_the_plan_goes_on(vague, language):
     from interviews.providers.local_phrases import PHRASES
 
     nudge = at_question([vague], language=language)
-    assert nudge in PHRASES[language]["more"]  # not a follow-up on "backend", not the next question
+    # Not a follow-up on "backend", not the next question.
+    assert nudge in [translate(text, language) for text in PHRASES["more"]]
     assert at_question([vague, vague], language=language).startswith("<<Q2>>")

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -586,3 +587,51 @@ async def test_base64_audio_counts_against_the_same_limits(start_server, fake_op
         frames = await until(ws, "ai_audio_end")
     assert errors(frames) == ["answer_too_long"]
     assert wav_seconds(len(fake_openai.requests_to("transcription")[-1].file_bytes)) == pytest.approx(2.0, abs=0.02)
+
+
+# --- a Japanese interview -----------------------------------------------------------------------
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@database_sync_to_async
+def japanese_interview() -> Interview:
+    template = make_template(
+        language="ja", title="バックエンドエンジニア 一次面接", questions=["最近作ったシステムについて教えてください。"]
+    )
+    return make_interview(template=template)
+
+
+async def test_every_server_message_of_a_japanese_interview_is_in_japanese(server, fake_openai, fake_elevenlabs):
+    fake_openai.chat_replies = [
+        "こんにちは、AI面接官です。最近作ったシステムについて教えてください。",
+        "ありがとうございます。障害にはどう対応しましたか?",
+    ]
+    fake_openai.transcripts = ["決済サービスを作りました。"]
+    interview = await japanese_interview()
+    async with connect(server, interview) as ws:
+        frames = await until(ws, "ai_audio_end")  # the greeting
+        await ws.send(b"this is not audio")  # refused in words; the rest of that answer is dropped
+        frames += await until(ws, "error")
+        await ws.send(json.dumps({"type": "audio_end"}))
+        await send_answer(ws, make_test_webm(tone(1.0)))
+        frames += await until(ws, "ai_audio_end")
+        await ws.send(json.dumps({"type": "end_interview"}))
+        rest, _code = await until_closed(ws)
+    frames += rest
+
+    assert frames[0]["type"] == "session_state" and frames[0]["language"] == "ja"
+    error_messages = [f["message"] for f in frames if f["type"] == "error"]
+    assert error_messages and all(_JAPANESE.search(message) for message in error_messages), error_messages
+    said = "".join(f["text"] for f in frames if f["type"] == "ai_transcript_chunk")
+    assert "最近作ったシステム" in said and "障害" in said
+    heard = [f["text"] for f in frames if f["type"] == "user_transcript"]
+    assert heard == ["決済サービスを作りました。"]
+    words = [*error_messages, said, *heard]
+    assert not any(re.search(r"\b(the|Please|Sorry|interview)\b", text) for text in words), words
+    # The providers were asked in Japanese: the greeting request, the transcription, the voice.
+    chats = fake_openai.requests_to("chat")
+    assert chats[0].body["messages"][-1]["content"].startswith("(候補者が入室しました")
+    assert "Speak only Japanese" in chats[0].body["messages"][0]["content"]
+    assert {r.body["language"] for r in fake_openai.requests_to("transcription")} == {"ja"}
+    assert {r.body["language_code"] for r in fake_elevenlabs.requests_to("tts")} == {"ja"}

@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from interviews.client_strings import CLIENT_STRINGS
 from interviews.models import Interview
-from interviews.views import UI_STRINGS
 from tests.factories import make_interview, make_template
 
 pytestmark = pytest.mark.django_db
@@ -257,10 +257,31 @@ def test_push_to_talk_stays_the_default_for_templates_without_hands_free(client:
     assert re.search(r'<button[^>]*id="mute-button"[^>]*\shidden', response.content.decode())
 
 
-def test_hands_free_strings_exist_in_every_language() -> None:
-    keys = {"act_candidate", "act_muted", "hf_listening", "hf_muted", "mute", "unmute", "interrupt"}
-    for language in UI_STRINGS:
-        assert keys <= UI_STRINGS[language].keys(), language
+def test_japanese_template_gets_japanese_pages(client: Client) -> None:
+    template = make_template(title="バックエンドエンジニア 一次面接", role="バックエンドエンジニア", language="ja")
+    interview = make_interview(template=template, consented_at=None)
+
+    invite = client.get(invite_url(interview), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="ja">' in invite  # the interview's language, not the browser's
+    assert "面接官は人ではなくAIです" in invite
+    assert "20分" in invite and "日本語" in invite
+    assert "面接を始める" in invite
+
+    client.post(invite_url(interview), {"consent": "yes"})
+    live = client.get(live_url(interview))
+    assert live.context["client_config"]["strings"]["act_listening"] == "聞いています"
+    assert "面接を終了" in live.content.decode()
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+def test_the_page_scripts_get_every_word_in_the_interview_language(client: Client, language: str) -> None:
+    interview = make_interview(template=make_template(language=language), consented_at=timezone.now())
+
+    strings = client.get(live_url(interview)).context["client_config"]["strings"]
+
+    assert strings.keys() == CLIENT_STRINGS.keys()
+    untranslated = [key for key, text in strings.items() if text == str(CLIENT_STRINGS[key])]
+    assert untranslated == []
 
 
 def test_a_started_interview_stays_resumable_after_its_invite_expires(client: Client) -> None:

@@ -10,11 +10,15 @@ import json
 import zipfile
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from interviews import reports, selectors
 from interviews.compliance.models import CandidateRequest, HumanDecision
 from interviews.evaluation.data import LEAN_NO_FROM, STRONG_YES_FROM, YES_FROM, anchors_for
 from interviews.evaluation.heuristic import HEURISTIC_MODEL_NAME
 from interviews.evaluation.llm import PROMPT_VERSION
+from interviews.i18n import interview_language
 from interviews.models import Evaluation, Interview, Turn
 from interviews.providers.base import Criterion
 
@@ -22,26 +26,39 @@ BUNDLE_FORMAT = "candidate-data/1"
 
 
 def how_it_was_evaluated(*, interview: Interview, evaluation: Evaluation | None) -> str:
-    """The evaluation explained in plain words, from the template the interview used."""
+    """The evaluation explained in plain words, from the template the interview used, in the
+    interview's language (the catalogues in locale/)."""
+    with translation.override(interview_language(interview.template.language)):
+        return _how_it_was_evaluated(interview=interview, evaluation=evaluation)
+
+
+def _how_it_was_evaluated(*, interview: Interview, evaluation: Evaluation | None) -> str:
     template = interview.template
     criteria = list(template.criteria.all())
     questions = list(template.questions.all())
     lines = [
-        f"How your interview for {template.title} ({template.role}) was evaluated",
+        _("How your interview for %(title)s (%(role)s) was evaluated")
+        % {"title": template.title, "role": template.role},
         "",
-        "Who interviewed you",
-        "The interviewer was an AI: it asked the planned questions below, and follow-up questions on your answers.",
-        "Your answers were recorded and turned into text (a transcript).",
+        _("Who interviewed you"),
+        _("The interviewer was an AI: it asked the planned questions below, and follow-up questions on your answers."),
+        _("Your answers were recorded and turned into text (a transcript)."),
         "",
-        "The planned questions",
+        _("The planned questions"),
         *[f"{number}. {question.text}" for number, question in enumerate(questions, start=1)],
         "",
-        "What was evaluated",
-        "Only what you said, as written in the transcript, against these criteria "
-        "(a higher weight counts more in the overall score):",
+        _("What was evaluated"),
+        _(
+            "Only what you said, as written in the transcript, against these criteria "
+            "(a higher weight counts more in the overall score):"
+        ),
     ]
     for criterion in criteria:
-        lines.append(f"- {criterion.name} (weight {criterion.weight:g}, scored 1 to {criterion.scale_max})")
+        weighed = _("weight %(weight)s, scored 1 to %(scale)s") % {
+            "weight": f"{criterion.weight:g}",
+            "scale": criterion.scale_max,
+        }
+        lines.append(f"- {criterion.name} ({weighed})")
         if criterion.description:
             lines.append(f"  {criterion.description}")
         anchors = anchors_for(
@@ -57,45 +74,66 @@ def how_it_was_evaluated(*, interview: Interview, evaluation: Evaluation | None)
         lines += [f"  {point}: {anchor}" for point, anchor in enumerate(anchors, start=1)]
     lines += [
         "",
-        "How a score was given",
-        "For each criterion the evaluator quoted your own words that bear on it, explained which level they "
-        "meet, and gave that level. A criterion nothing you said bore on was marked 'not assessed', which is "
-        "not a low score.",
+        _("How a score was given"),
+        _(
+            "For each criterion the evaluator quoted your own words that bear on it, explained which level they "
+            "meet, and gave that level. A criterion nothing you said bore on was marked 'not assessed', which is "
+            "not a low score."
+        ),
         "",
-        "What was never evaluated",
-        "Your emotions, confidence, nervousness, accent, pronunciation, voice or manner; your age, sex, "
-        "ethnicity, nationality, religion or disability. Asking for a human interviewer or an accommodation "
-        "never counts against you.",
+        _("What was never evaluated"),
+        _(
+            "Your emotions, confidence, nervousness, accent, pronunciation, voice or manner; your age, sex, "
+            "ethnicity, nationality, religion or disability. Asking for a human interviewer or an accommodation "
+            "never counts against you."
+        ),
         "",
-        "The overall score and the recommendation",
-        f"The overall score is the weighted average of the assessed criteria. From it follows a recommendation: "
-        f"'strong yes' from {STRONG_YES_FROM:g} %, 'yes' from {YES_FROM:g} %, 'lean no' from {LEAN_NO_FROM:g} %, "
-        "'no' below that, and 'needs human review' when too little could be assessed.",
+        _("The overall score and the recommendation"),
+        _(
+            "The overall score is the weighted average of the assessed criteria. From it follows a recommendation: "
+            "'strong yes' from %(strong_yes)s %%, 'yes' from %(yes)s %%, 'lean no' from %(lean_no)s %%, "
+            "'no' below that, and 'needs human review' when too little could be assessed."
+        )
+        % {"strong_yes": f"{STRONG_YES_FROM:g}", "yes": f"{YES_FROM:g}", "lean_no": f"{LEAN_NO_FROM:g}"},
         "",
-        "Who decides",
-        "The evaluation is advice to the recruiter. A person reads the transcript and decides; they can "
-        "override the evaluation or mark it invalid, and every decision is recorded with who made it, when "
-        "and why. You can ask for the decision to be reconsidered.",
+        _("Who decides"),
+        _(
+            "The evaluation is advice to the recruiter. A person reads the transcript and decides; they can "
+            "override the evaluation or mark it invalid, and every decision is recorded with who made it, when "
+            "and why. You can ask for the decision to be reconsidered."
+        ),
         "",
-        "Which evaluator was used for you",
+        _("Which evaluator was used for you"),
     ]
     if evaluation is None or evaluation.status != Evaluation.Status.DONE:
-        lines.append("Your interview has no finished evaluation.")
+        lines.append(_("Your interview has no finished evaluation."))
     elif evaluation.evaluator == Evaluation.Evaluator.LLM:
         lines.append(
-            f"A language model ({evaluation.model_name}), following written instructions (version "
-            f"{evaluation.prompt_version or 'not recorded'}), against version {evaluation.rubric_version} of the "
-            "criteria above. Your name was removed from the transcript it read."
+            _(
+                "A language model (%(model)s), following written instructions (version %(prompt)s), against "
+                "version %(rubric)s of the criteria above. Your name was removed from the transcript it read."
+            )
+            % {
+                "model": evaluation.model_name,
+                "prompt": evaluation.prompt_version or _("not recorded"),
+                "rubric": evaluation.rubric_version,
+            }
         )
     else:
         lines.append(
-            f"A simple offline program ({evaluation.model_name or HEURISTIC_MODEL_NAME}) that looks for concrete "
-            "detail in your answers. It never recommends hiring: it always asks for a person's review."
+            _(
+                "A simple offline program (%(model)s) that looks for concrete detail in your answers. It never "
+                "recommends hiring: it always asks for a person's review."
+            )
+            % {"model": evaluation.model_name or HEURISTIC_MODEL_NAME}
         )
     if evaluation is not None and evaluation.rubric_version and evaluation.rubric_version != template.version:
         lines.append(
-            f"Note: the criteria above are the template's current version ({template.version}); your interview "
-            f"was scored against version {evaluation.rubric_version}."
+            _(
+                "Note: the criteria above are the template's current version (%(current)s); your interview was "
+                "scored against version %(scored)s."
+            )
+            % {"current": template.version, "scored": evaluation.rubric_version}
         )
     return "\n".join(lines) + "\n"
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from interviews.exceptions import InterviewError
 
@@ -250,19 +251,19 @@ class DemographicResponse(models.Model):
     Blank means "not answered / prefer not to say", counted as "unknown"."""
 
     class Sex(models.TextChoices):
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
-        ANOTHER = "another", "Another sex"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        ANOTHER = "another", _("Another sex")
 
     class RaceEthnicity(models.TextChoices):
         # The categories of the US EEO-1 report, which NYC Local Law 144 bias audits use.
-        HISPANIC_LATINO = "hispanic_latino", "Hispanic or Latino"
-        WHITE = "white", "White"
-        BLACK = "black", "Black or African American"
-        ASIAN = "asian", "Asian"
-        NATIVE_HAWAIIAN_PACIFIC = "native_hawaiian_pacific", "Native Hawaiian or Other Pacific Islander"
-        AMERICAN_INDIAN_ALASKA = "american_indian_alaska", "American Indian or Alaska Native"
-        TWO_OR_MORE = "two_or_more", "Two or more races"
+        HISPANIC_LATINO = "hispanic_latino", _("Hispanic or Latino")
+        WHITE = "white", _("White")
+        BLACK = "black", _("Black or African American")
+        ASIAN = "asian", _("Asian")
+        NATIVE_HAWAIIAN_PACIFIC = "native_hawaiian_pacific", _("Native Hawaiian or Other Pacific Islander")
+        AMERICAN_INDIAN_ALASKA = "american_indian_alaska", _("American Indian or Alaska Native")
+        TWO_OR_MORE = "two_or_more", _("Two or more races")
 
     interview = models.OneToOneField("interviews.Interview", on_delete=models.CASCADE, related_name="+")
     sex = models.CharField(max_length=16, choices=Sex.choices, blank=True)

@@ -4,7 +4,7 @@ and the optional self-reported demographics (from the end page), stored apart fr
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -14,7 +14,14 @@ from interviews.compliance.models import CandidateRequest, DemographicResponse
 from interviews.compliance.services import candidate_request_create
 from interviews.exceptions import InterviewError
 from interviews.selectors import LinkState
-from interviews.views import ENDED_STATUSES, _interview, _link_problem, _page_context
+from interviews.views import (
+    ENDED_STATUSES,
+    _interview,
+    _link_problem,
+    _page_context,
+    render_candidate_page,
+    render_invite_page,
+)
 
 
 @require_POST
@@ -42,7 +49,7 @@ def request_person(request: HttpRequest, token: str) -> HttpResponse:
                 reverse("interviews:invite", kwargs={"token": interview.invite_token}) + "?request=sent#request"
             )
     context = _page_context(interview, request_form=form, request_open=True)
-    return render(request, "interviews/invite.html", context, status=400)
+    return render_invite_page(request, interview, context, status=400)
 
 
 @require_POST
@@ -58,7 +65,8 @@ def about_you(request: HttpRequest, token: str) -> HttpResponse:
     form = DemographicForm(request.POST)
     if not form.is_valid():
         context = _page_context(interview, demographic_form=form, still_open=False)
-        return render(request, "interviews/done.html", context, status=400)
+        language = interview.template.language
+        return render_candidate_page(request, "interviews/done.html", context, language=language, status=400)
     DemographicResponse.objects.update_or_create(
         interview=interview,
         defaults={"sex": form.cleaned_data["sex"], "race_ethnicity": form.cleaned_data["race_ethnicity"]},

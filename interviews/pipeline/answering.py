@@ -17,6 +17,7 @@ from typing import Protocol
 from interviews.audio import cut_recording, wav_seconds
 from interviews.events import PendingAnswer, TurnTimings
 from interviews.intents import asks_for_a_person
+from interviews.languages import gettext_noop
 from interviews.pipeline.events import RecordedAnswer
 from interviews.pipeline.history import CANDIDATE, History, TurnNumbers
 from interviews.pipeline.limits import Budget, Limits
@@ -24,7 +25,6 @@ from interviews.pipeline.ports import Runtime, Send
 from interviews.pipeline.tasks import TaskGroup, TurnLock
 from interviews.pipeline.timings import ms_between
 from interviews.pipeline.writer import TurnWriter
-from interviews.prompts import phrase
 from interviews.protocol import ErrorCode, ErrorFrame, UserTranscript
 from interviews.providers.base import ProviderError, SpeechToText
 
@@ -35,7 +35,7 @@ class Replier(Protocol):
     """The session's side: what the interviewer does once an answer is understood."""
 
     async def reply(self, *, reference: float, timings: TurnTimings) -> None: ...
-    async def say(self, text: str) -> None: ...
+    async def say(self, key: str) -> None: ...
     async def close_at_limit(self) -> None: ...
     async def close_for_a_person(self) -> None: ...
 
@@ -192,7 +192,7 @@ class Answers:
         elif asks_for_a_person(text):
             await self.replier.close_for_a_person()
         elif not text:
-            await self.replier.say(phrase(self.language, "repeat"))
+            await self.replier.say("repeat")
         else:
             await self.replier.reply(reference=reference, timings=timings)
 
@@ -200,8 +200,14 @@ class Answers:
         logger.warning("stt failed", extra={"turn": index, "reason": exc.message})
         self.writer.transcript(index=index, text="", transcript_ms=None, error=exc.message)
         if exc.retryable:
-            code, words = ErrorCode.STT_FAILED, "Sorry, your answer could not be transcribed. Please say it again."
+            code, words = (
+                ErrorCode.STT_FAILED,
+                gettext_noop("Sorry, your answer could not be transcribed. Please say it again."),
+            )
         else:
-            code, words = ErrorCode.BAD_AUDIO, "Your answer's audio could not be read. Please check the microphone."
+            code, words = (
+                ErrorCode.BAD_AUDIO,
+                gettext_noop("Your answer's audio could not be read. Please check the microphone."),
+            )
         await self.send(ErrorFrame(code, words))
-        await self.replier.say(phrase(self.language, "technical_problem"))
+        await self.replier.say("technical_problem")

@@ -22,6 +22,7 @@ import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, AudioDecodeError, decode_to_pcm, pcm_to_wav, wav_seconds
 from interviews.end_of_turn import question_kind
+from interviews.languages import gettext_noop
 from interviews.pipeline.answering import Answers
 from interviews.pipeline.events import CancelReason, RecordedAnswer
 from interviews.pipeline.interruption import Interruption
@@ -126,7 +127,9 @@ class HandsFreeIntake:
     async def _feed(self, data: bytes) -> None:
         if self.listener is None:
             if sniff_audio_mime(data[:16]) is None:
-                await self.send(ErrorFrame(ErrorCode.BAD_AUDIO, "The microphone stream is not audio we can use."))
+                await self.send(
+                    ErrorFrame(ErrorCode.BAD_AUDIO, gettext_noop("The microphone stream is not audio we can use."))
+                )
                 return
             # Loading the listener's Silero model takes milliseconds of CPU: not on the loop that
             # every session's audio and replies share.
@@ -148,7 +151,9 @@ class HandsFreeIntake:
         except AudioDecodeError:
             await self.runtime.to_thread(listener.close)
             self.listener, self.utterance = None, None
-            await self.send(ErrorFrame(ErrorCode.BAD_AUDIO, "The microphone stream could not be decoded."))
+            await self.send(
+                ErrorFrame(ErrorCode.BAD_AUDIO, gettext_noop("The microphone stream could not be decoded."))
+            )
             return
         for event in events:
             if event.kind == "start":

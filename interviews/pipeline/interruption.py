@@ -25,6 +25,7 @@ from interviews.pipeline.history import INTERVIEWER, History
 from interviews.pipeline.playback import PlaybackEstimate
 from interviews.pipeline.ports import Runtime, Send
 from interviews.pipeline.reply import Speech
+from interviews.pipeline.timings import ms_between
 from interviews.pipeline.writer import TurnWriter
 from interviews.protocol import AiAudioEnd, AudioEndReason
 
@@ -53,6 +54,7 @@ class Interruption:
         self.task: asyncio.Task[object] | None = None  # the task streaming it
         self.last: Speech | None = None  # the last reply that was stored
         self.shutting_down = False  # the session is closing: a cut now loses the reply
+        self.references: dict[int, float] = {}  # the stored replies' reference clocks, for late playback reports
 
     def begin(self, speech: Speech) -> None:
         self.speech, self.task = speech, asyncio.current_task()
@@ -60,6 +62,17 @@ class Interruption:
 
     def end(self) -> None:
         self.speech = self.task = None
+
+    def playback_report(self, turn: int, event: str) -> None:
+        """The page started or finished playing reply `turn`: where the candidate is in what was said."""
+        speech, now = self.speech, self.runtime.now()
+        if event == "ended":
+            if speech is None or speech.index != turn:
+                self.playback.finished()  # the client has played everything
+        elif speech is not None and speech.index == turn:
+            self.playback.started(speech, now)
+        elif (reference := self.references.get(turn)) is not None:
+            self.writer.playback_started(index=turn, latency_ms=ms_between(reference, now) or 0.0)
 
     def recent_audio(self) -> bytes:
         """The interviewer's latest audio (the last stored turn's and the one streaming), for echo checks."""

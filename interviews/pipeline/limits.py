@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from interviews.events import RecordingTotals
+from interviews.languages import gettext_noop
 from interviews.protocol import ErrorCode, ErrorFrame
 
-PER_ANSWER_WORDS = "That answer reached the length limit; it was cut there."
-INTERVIEW_WORDS = "This interview has reached its recording limit; it ends after this answer."
+PER_ANSWER_WORDS = gettext_noop("That answer reached the length limit; it was cut there.")
+INTERVIEW_WORDS = gettext_noop("This interview has reached its recording limit; it ends after this answer.")
+LIMIT_REACHED_WORDS = gettext_noop("This interview has reached its recording limit.")
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class Budget:
         """The error for a new answer the interview may no longer record."""
         if not self.exhausted:
             return None
-        return ErrorFrame(ErrorCode.INTERVIEW_LIMIT, "This interview has reached its recording limit.")
+        return ErrorFrame(ErrorCode.INTERVIEW_LIMIT, LIMIT_REACHED_WORDS)
 
     def limit_error(self, code: ErrorCode) -> ErrorFrame:
         """The error for an answer cut at `code`'s limit (an interview limit: it is the last answer)."""

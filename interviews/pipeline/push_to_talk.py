@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from interviews.audio import AudioMeter
+from interviews.languages import gettext_noop
 from interviews.pipeline.answering import Answers
 from interviews.pipeline.events import RecordedAnswer
 from interviews.pipeline.limits import Budget, Limits
@@ -79,7 +80,9 @@ class PushToTalkIntake:
             # Drop the rest of this answer: without its header, later chunks cannot be decoded.
             await self.send(
                 refusal
-                or ErrorFrame(ErrorCode.BAD_AUDIO, "That was not audio the interview can use; please try again.")
+                or ErrorFrame(
+                    ErrorCode.BAD_AUDIO, gettext_noop("That was not audio the interview can use; please try again.")
+                )
             )
             return False
         answer = self._answer = RecordedAnswer(
@@ -114,7 +117,7 @@ class PushToTalkIntake:
         self._client_sends_audio_end = True
         self._cancel_gap_timer()
         if self._answer is None and not self._discarding:
-            await self.send(ErrorFrame(ErrorCode.NO_SPEECH, "No audio arrived for this answer."))
+            await self.send(ErrorFrame(ErrorCode.NO_SPEECH, gettext_noop("No audio arrived for this answer.")))
             return
         self._finish()
 

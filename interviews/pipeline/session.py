@@ -11,28 +11,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from interviews.events import SessionSnapshot, TurnTimings
+from interviews.languages import Translate, gettext_noop, untranslated
 from interviews.pipeline.answering import Answers
 from interviews.pipeline.config import SessionConfig
 from interviews.pipeline.events import CancelReason, InterviewFinished
 from interviews.pipeline.hands_free import HandsFreeIntake
-from interviews.pipeline.history import INTERVIEWER, History, TurnNumbers
+from interviews.pipeline.history import History, TurnNumbers
 from interviews.pipeline.intake import HeaderJoiner
-from interviews.pipeline.interruption import Interruption, Kept
-from interviews.pipeline.limits import Budget
+from interviews.pipeline.interruption import Interruption
+from interviews.pipeline.limits import LIMIT_REACHED_WORDS, Budget
 from interviews.pipeline.playback import PlaybackEstimate
 from interviews.pipeline.ports import Observer, RealRuntime, Runtime, Send, Store, TurnScorer
 from interviews.pipeline.progress import plan_progress
 from interviews.pipeline.push_to_talk import PushToTalkIntake
+from interviews.pipeline.record import settle_reply
 from interviews.pipeline.reply import ReplyStreamer, Speech, TextSource, fixed_text
 from interviews.pipeline.resume import Opening, opening
 from interviews.pipeline.tasks import TaskGroup, TurnLock
 from interviews.pipeline.timers import at_deadline, heartbeat
-from interviews.pipeline.timings import ReplyMarks, ms_between
+from interviews.pipeline.timings import ReplyMarks
 from interviews.pipeline.writer import TurnWriter
 from interviews.prompts import build_messages, phrase
 from interviews.protocol import (
@@ -68,6 +70,7 @@ class Session:
         on_ended: Callable[[], Coroutine[Any, Any, None]] | None = None,
         on_superseded: Callable[[], Coroutine[Any, Any, None]] | None = None,
         turn_model: TurnScorer | None = None,
+        translate: Translate = untranslated,
     ) -> None:
         self.snapshot = snapshot
         self.interview_id = snapshot.interview_id
@@ -81,6 +84,7 @@ class Session:
         self.on_ended = on_ended
         self.on_superseded = on_superseded
         self.turn_model = turn_model
+        self.translate = translate  # the fixed sentences' words (prompts.PHRASES), in the interview's language
         self.ended = False
         self.end_reason = ""
         self.tasks = TaskGroup(interview_id=self.interview_id, on_bug=self._report_bug)
@@ -129,7 +133,6 @@ class Session:
         self.intake = self._make_intake()
         self.joiner = HeaderJoiner()
         self._quiet_until = 0.0  # clock value before which a reply is neither shown nor heard
-        self._references: dict[int, float] = {}  # recent turns' reference clocks, for late playback reports
 
     def _make_intake(self) -> PushToTalkIntake | HandsFreeIntake:
         common: dict[str, Any] = {
@@ -184,7 +187,7 @@ class Session:
             case Opening.TRANSCRIBE_STORED if pending is not None:
                 return self.lock.run(self.answers.resume(pending))
             case Opening.REPEAT_REQUEST:
-                return self.lock.run(self.say(phrase(self.language, "resume_repeat")))
+                return self.lock.run(self.say("resume_repeat"))
         return None
 
     async def close(self) -> None:
@@ -200,7 +203,7 @@ class Session:
 
     async def handle(self, message: ClientMessage) -> None:
         if self.ended:
-            await self.send(ErrorFrame(ErrorCode.ENDED, "The interview has ended."))
+            await self.send(ErrorFrame(ErrorCode.ENDED, gettext_noop("The interview has ended.")))
             return
         match message:
             case AudioChunk(data=data):
@@ -216,7 +219,7 @@ class Session:
             case Interrupt():
                 await self.interruption.interrupt(CancelReason.INTERRUPT)
             case Playback(turn=turn, event=event):
-                self._playback_report(turn, event)
+                self.interruption.playback_report(turn, event)
 
     async def send(self, frame: ServerFrame) -> None:
         try:
@@ -248,7 +251,12 @@ class Session:
             progress=progress,
         )
         messages = build_messages(
-            context, transcript, limit=self.config.history_messages, greeting=greeting, closing=closing
+            context,
+            transcript,
+            limit=self.config.history_messages,
+            greeting=greeting,
+            closing=closing,
+            translate=self.translate,
         )
         speech = await self._speak(
             lambda: self.providers.llm.stream(messages, context=context),
@@ -260,12 +268,13 @@ class Session:
         if speech.failed:
             # Told in voice too (fixed words need no language model), also after a reply that
             # broke off midway.
-            await self.say(phrase(self.language, "closing_fallback" if closing else "technical_problem"))
+            await self.say("closing_fallback" if closing else "technical_problem")
         if closing or speech.ended_by_plan:
             await self._finish("time_limit" if closing else "plan_complete")
 
-    async def say(self, text: str, *, interruptible: bool = True) -> None:
-        """Speak a fixed sentence (no language model), e.g. a request to repeat."""
+    async def say(self, key: str, *, interruptible: bool = True) -> None:
+        """Speak a fixed sentence (prompts.PHRASES, no language model), e.g. a request to repeat."""
+        text = phrase(key, language=self.language, translate=self.translate)
         await self._speak(
             fixed_text(text), reference=self.runtime.now(), timings=TurnTimings(), interruptible=interruptible
         )
@@ -274,14 +283,14 @@ class Session:
         """The interview may record no more: say so in fixed words, and end it."""
         if not self.budget.announced:
             self.budget.announced = True
-            await self.send(ErrorFrame(ErrorCode.INTERVIEW_LIMIT, "This interview has reached its recording limit."))
-        await self.say(phrase(self.language, "limit_closing"), interruptible=False)
+            await self.send(ErrorFrame(ErrorCode.INTERVIEW_LIMIT, LIMIT_REACHED_WORDS))
+        await self.say("limit_closing", interruptible=False)
         await self._finish("limit_reached")
 
     async def close_for_a_person(self) -> None:
         """The candidate asked for a person: end politely, keep everything, and say so to the recruiter
         (the interview ends as `human_requested`, which admin shows as a request to act on)."""
-        await self.say(phrase(self.language, "human_closing"), interruptible=False)
+        await self.say("human_closing", interruptible=False)
         await self._finish("human_requested")
 
     async def _speak(
@@ -306,62 +315,23 @@ class Session:
             raise
         finally:
             self.interruption.end()
-            kept = self.interruption.settle(speech, cancelled=cancelled)
-            if kept is not None:
-                self._store_reply(speech, kept)
-            elif cancelled and speech.cancel_reason == CancelReason.WITHDRAWN:
-                self.numbers.give_back(speech.index)  # never said: the next reply takes its number
-            elif not speech.failed and not cancelled:
-                logger.warning("interviewer said nothing", extra={"interview_id": self.interview_id})
-        self._references[speech.index] = reference
+            settle_reply(
+                speech,
+                cancelled=cancelled,
+                interruption=self.interruption,
+                numbers=self.numbers,
+                history=self.history,
+                writer=self.writer,
+                interview_id=self.interview_id,
+            )
+        self.interruption.references[speech.index] = reference
         return speech
-
-    def _store_reply(self, speech: Speech, kept: Kept) -> None:
-        timings = speech.marks.stamp(speech.timings)
-        self.history.remember(
-            turn=speech.index,
-            speaker=INTERVIEWER,
-            text=kept.text,
-            plan_question=speech.plan_question,
-            follow_up=speech.follow_up,
-            started_at=speech.started_at,
-        )
-        self.interruption.last = speech
-        self.writer.record(
-            index=speech.index,
-            speaker=INTERVIEWER,
-            text=kept.text,
-            started_at=speech.started_at,
-            ended_at=datetime.now(UTC),
-            audio=b"".join(speech.audio),
-            mime="audio/mpeg",
-            interrupted=kept.interrupted,
-            is_greeting=speech.greeting,
-            timings=timings,
-            error=kept.note,
-            plan_question=speech.plan_question,
-            follow_up=speech.follow_up,
-        )
-        if (playback_ms := speech.marks.playback_started_ms) is not None:
-            self.writer.playback_started(index=speech.index, latency_ms=playback_ms)
-        fields = {"interview_id": self.interview_id, "turn": speech.index, **asdict(timings)}
-        logger.info("turn timings %s", " ".join(f"{k}={v}" for k, v in fields.items()), extra=fields)
 
     def _first_sound(self, speech: Speech) -> None:
         self.intake.answer_heard()
 
     def _hold_replies_until(self, until: float) -> None:
         self._quiet_until = until
-
-    def _playback_report(self, turn: int, event: str) -> None:
-        speech, now = self.interruption.speech, self.runtime.now()
-        if event == "ended":
-            if speech is None or speech.index != turn:
-                self.playback.finished()  # the client has played everything
-        elif speech is not None and speech.index == turn:
-            self.playback.started(speech, now)
-        elif (reference := self._references.get(turn)) is not None:
-            self.writer.playback_started(index=turn, latency_ms=ms_between(reference, now) or 0.0)
 
     # --- the end ------------------------------------------------------------------------------
 
@@ -404,7 +374,9 @@ class Session:
             self.tasks.spawn(self.on_superseded())
 
     async def _report_bug(self) -> None:
-        await self.send(ErrorFrame(ErrorCode.INTERNAL, "Something went wrong on our side. Please try again."))
+        await self.send(
+            ErrorFrame(ErrorCode.INTERNAL, gettext_noop("Something went wrong on our side. Please try again."))
+        )
 
     # --- what the client is told --------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class InterviewContext:
     title: str
     role: str
     language: str  # BCP-47, e.g. "en", "ko"
+    language_name: str = ""  # its English name, for the model's instructions (empty: the code names it)
     candidate_name: str = ""
     job_description: str = ""
     persona: str = ""

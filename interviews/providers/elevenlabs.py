@@ -20,6 +20,7 @@ class ElevenLabsTextToSpeech:
         base_url: str | None,
         voice_id: str,
         model_id: str,
+        voices: dict[str, str] | None = None,
         timeout_s: float,
         connect_timeout_s: float,
     ) -> None:
@@ -27,17 +28,19 @@ class ElevenLabsTextToSpeech:
         # The SDK applies its own per-request timeout (240 s by default) over the httpx client's.
         self.client = AsyncElevenLabs(api_key=api_key, base_url=base_url, httpx_client=http, timeout=timeout_s)
         self.default_voice_id = voice_id
+        self.voices = voices or {}  # per language; the model (eleven_flash_v2_5) speaks them all
         self.model_id = model_id
         self.info = ProviderInfo(stage="tts", name="elevenlabs", detail=model_id)
 
     async def stream(self, text: str, *, voice: Voice) -> AsyncGenerator[bytes, None]:
+        language = language_base(voice.language)
         try:
             async for chunk in self.client.text_to_speech.stream(
-                voice.voice_id or self.default_voice_id,
+                voice.voice_id or self.voices.get(language) or self.default_voice_id,
                 text=text,
                 model_id=self.model_id,
                 output_format="mp3_44100_64",
-                language_code=language_base(voice.language),
+                language_code=language,
                 # The SDK re-chunks the body into 1024-byte pieces by default, which holds back the
                 # first audio until a full KB arrived; None forwards bytes as soon as they arrive.
                 request_options={"chunk_size": None, "max_retries": 0},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from interviews.providers import japanese
+
 
 def _word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -216,8 +218,23 @@ def key_phrases_ko(answer: str) -> list[str]:
     return [phrase for _, _, phrase in sorted(candidates, reverse=True)]
 
 
+# Nouns of any answer about work: nothing to follow up on.
+_JA_GENERIC = frozenset(["会社", "仕事", "感じ", "部分", "経験", "自分", "以前", "全部", "色々"])
+
+
+def _ja_topics(text: str) -> list[str]:
+    return [p for p in japanese.noun_phrases(text) if len(p) >= 2 and p not in _JA_GENERIC]
+
+
+def key_phrases_ja(answer: str) -> list[str]:
+    """Noun phrases of a Japanese answer (its morphemes, providers.japanese), the longest first."""
+    return sorted(dict.fromkeys(_ja_topics(answer)), key=len, reverse=True)
+
+
 def key_phrases(answer: str, *, language: str) -> list[str]:
     """What the candidate talked about, the most specific first: the topics a follow-up can be on."""
+    if language == "ja":
+        return key_phrases_ja(answer)
     return key_phrases_ko(answer) if language == "ko" else key_phrases_en(answer)
 
 
@@ -228,6 +245,8 @@ def extract_key_phrase(answer: str, *, language: str) -> str:
 
 def content_terms(text: str, *, language: str) -> set[str]:
     """The content words of a text (to tell whether a follow-up would ask a planned question again)."""
+    if language == "ja":
+        return {phrase.lower() for phrase in _ja_topics(text)}
     if language == "ko":
         terms = set()
         for word in re.sub(r"[^\w\s]", " ", text).split():

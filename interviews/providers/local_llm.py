@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from interviews.chunker import FOLLOW_UP_MARKER, QUESTION_MARKER
 from interviews.intents import Intent, classify, words
-from interviews.languages import language_base
+from interviews.languages import Translate, language_base, untranslated
 from interviews.providers.base import END_MARKER, InterviewContext, Message, PlannedQuestion, ProviderInfo
 from interviews.providers.key_phrases import content_terms, key_phrases
-from interviews.providers.local_phrases import PHRASES, SHORT_ANSWER_WORDS
+from interviews.providers.local_phrases import FOR_ROLE, NAME, PHRASES, SHORT_ANSWER_WORDS
 
 # With less time left than this, follow-ups are skipped in favour of the remaining planned questions.
 FOLLOW_UP_MIN_REMAINING_S = 60.0
@@ -30,6 +30,9 @@ FOLLOW_UP_MIN_REMAINING_S = 60.0
 MAX_ASIDES = 3
 # An answer with fewer content words than this says next to nothing: it gets the one nudge.
 THIN_ANSWER_TERMS = 3
+# Streamed a word at a time, as a model would: a word ends at a space, or after a comma, stop or
+# question mark (Japanese writes no spaces).
+_PIECES = re.compile(r"[^\s、。！？?!]*[、。！？?!]\s*|[^\s、。！？?!]+\s*")
 
 
 def _normalise(text: str) -> str:
@@ -47,11 +50,6 @@ def _is_kind(line: str, templates: Sequence[str]) -> bool:
     return False
 
 
-def _language(context: InterviewContext) -> str:
-    primary = language_base(context.language)
-    return primary if primary in PHRASES else "en"
-
-
 @dataclass(frozen=True, slots=True)
 class _Since:
     """The conversation since the current planned question was first asked."""
@@ -64,25 +62,27 @@ class _Since:
 class LocalInterviewer:
     """LanguageModel that runs the plan by rules. It keeps no state: where the interview stands comes
     from the pipeline (context.progress, kept from the markers it writes) and the conversation, so
-    reconnects, replays and several workers agree. Phrasing varies with `seed` and the turn number."""
+    reconnects, replays and several workers agree. Phrasing varies with `seed` and the turn number;
+    the words are the interview language's, through `translate` (interviews.i18n.translate)."""
 
     info = ProviderInfo(stage="llm", name="local", detail="plan-driven interviewer")
 
-    def __init__(self, *, seed: int = 0, token_delay_s: float = 0.0) -> None:
+    def __init__(self, *, seed: int = 0, token_delay_s: float = 0.0, translate: Translate = untranslated) -> None:
         self.seed = seed
         self.token_delay_s = token_delay_s
+        self.translate = translate
 
     async def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncGenerator[str, None]:
-        for piece in re.findall(r"\S+\s*", self.reply(messages, context=context)):
+        for piece in _PIECES.findall(self.reply(messages, context=context)):
             if self.token_delay_s:
                 await asyncio.sleep(self.token_delay_s)
             yield piece
 
     def reply(self, messages: Sequence[Message], *, context: InterviewContext) -> str:
         """The whole next interviewer message, with its markers (chunker.MarkerFilter removes them)."""
-        language = _language(context)
-        phrases = PHRASES[language]
-        questions = self._questions(context, language)
+        language = language_base(context.language)
+        phrases = {kind: tuple(self.translate(text, language) for text in texts) for kind, texts in PHRASES.items()}
+        questions = self._questions(context, phrases)
         conversation = [m for m in (context.transcript or messages) if m.role in ("user", "assistant")]
         interviewer_turns = sum(1 for m in conversation if m.role == "assistant")
         rng = random.Random(self.seed * 1_000_003 + interviewer_turns)
@@ -123,7 +123,7 @@ class LocalInterviewer:
             )
             # Very short, or with next to nothing in it ("some backend stuff... it was fine").
             short = (
-                len(words(since.latest)) < SHORT_ANSWER_WORDS[language]
+                len(words(since.latest)) < SHORT_ANSWER_WORDS.get(language, SHORT_ANSWER_WORDS["en"])
                 or len(content_terms(since.latest, language=language)) < THIN_ANSWER_TERMS
             )
             if short and not said("more") and not time_up:
@@ -167,27 +167,18 @@ class LocalInterviewer:
         return current.text
 
     @staticmethod
-    def _questions(context: InterviewContext, language: str) -> tuple[PlannedQuestion, ...]:
+    def _questions(context: InterviewContext, phrases: dict[str, tuple[str, ...]]) -> tuple[PlannedQuestion, ...]:
         if context.questions:
             return context.questions
-        return tuple(PlannedQuestion(text=text) for text in PHRASES[language]["default_questions"])
+        return tuple(PlannedQuestion(text=text) for text in phrases["default_questions"])
 
-    @staticmethod
-    def _name_values(context: InterviewContext, language: str) -> dict[str, str]:
+    def _name_values(self, context: InterviewContext, language: str) -> dict[str, str]:
+        """The greeting's and closing's {name} and {for_role}, written as the language writes them."""
         name = context.candidate_name.strip()
         role = (context.role or context.title).strip()
-        if language == "ko":
-            return {
-                "name": f", {name}님" if name else "",
-                "name_lead": f"{name}님, " if name else "",
-                "role_phrase": f"{role} " if role else "",
-                "for_role": "",
-            }
         return {
-            "name": f", {name}" if name else "",
-            "name_lead": "",
-            "role_phrase": "",
-            "for_role": (f" for the {role} role" if role else ""),
+            "name": self.translate(NAME, language).format(name=name) if name else "",
+            "for_role": self.translate(FOR_ROLE, language).format(role=role) if role else "",
         }
 
     @staticmethod

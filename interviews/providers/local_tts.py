@@ -17,7 +17,7 @@ import numpy as np
 
 from interviews.audio import AudioDecodeError, Mp3Encoder, decode_to_pcm, resample_pcm
 from interviews.languages import language_base
-from interviews.providers import local_models
+from interviews.providers import japanese, local_models
 from interviews.providers.base import ProviderError, ProviderInfo, Voice
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,8 @@ OUTPUT_RATE = 22050
 SENTENCE_PAUSE_S = 0.15
 ESPEAK_TIMEOUT_S = 30.0
 # Sentence ends for splitting text into pieces that are synthesised (and streamed) one by one.
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|\n+")
+# A Japanese or Chinese full stop ends a sentence with no space after it.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[。！？])\s*|\n+")
 
 _piper_voices: dict[str, object] = {}
 _piper_lock = threading.Lock()
@@ -64,8 +65,16 @@ class LocalTextToSpeech:
 
     info = ProviderInfo(stage="tts", name="local", detail="piper en_US-joe-medium / espeak-ng")
 
-    def __init__(self, *, max_workers: int = 1, espeak_binary: str = "espeak-ng", espeak_speed_wpm: int = 130) -> None:
+    def __init__(
+        self,
+        *,
+        max_workers: int = 1,
+        espeak_binary: str = "espeak-ng",
+        espeak_speed_wpm: int = 130,
+        espeak_voices: dict[str, str] | None = None,
+    ) -> None:
         self.max_workers = max_workers
+        self.espeak_voices = espeak_voices or {}  # per language (settings.INTERVIEW_LANGUAGES); else the code
         # espeak-ng's default 175 wpm is hurried; slower is easier to follow (and to recognise).
         self.espeak_speed_wpm = espeak_speed_wpm
         self.espeak_binary = espeak_binary
@@ -130,11 +139,13 @@ class LocalTextToSpeech:
             pieces: list[object] = list(await self._run(self._piper_sentences, text))
             synthesise: Callable[[object], np.ndarray] = self._piper_audio  # type: ignore[assignment]
         else:
-            espeak_voice = voice.voice_id.removeprefix("espeak:") or language
+            espeak_voice = voice.voice_id.removeprefix("espeak:") or self.espeak_voices.get(language, language)
             pieces = list(split_sentences(text))
+            # espeak-ng's Japanese reads kana only: kanji go to it as their pronunciation.
+            spoken = japanese.reading if language == "ja" else str
 
             def synthesise(sentence: object) -> np.ndarray:
-                return self._espeak_audio(str(sentence), espeak_voice)
+                return self._espeak_audio(spoken(str(sentence)), espeak_voice)
 
         for index, piece in enumerate(pieces):
             pcm = await self._run(synthesise, piece)
@@ -154,10 +165,8 @@ class LocalTextToSpeech:
 
     async def warm(self) -> None:
         """Load the Piper voice and synthesise a word with each engine."""
-        for language in ("en", "ko"):
-            async for _chunk in self.stream(
-                "Hello." if language == "en" else "안녕하세요.", voice=Voice(language=language)
-            ):
+        for language, word in (("en", "Hello."), ("ko", "안녕하세요."), ("ja", "こんにちは。")):
+            async for _chunk in self.stream(word, voice=Voice(language=language)):
                 pass
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from interviews.languages import Translate, untranslated
 from interviews.providers.base import (
     InterviewContext,
     LanguageModel,
@@ -154,6 +155,11 @@ class ProviderSettings:
     elevenlabs_base_url: str | None = None
     elevenlabs_voice_id: str = ""
     elevenlabs_model_id: str = ""
+    # Per language (settings.INTERVIEW_LANGUAGES): (code, ElevenLabs voice id) and (code, espeak-ng voice).
+    elevenlabs_voices: tuple[tuple[str, str], ...] = ()
+    espeak_voices: tuple[tuple[str, str], ...] = ()
+    # How the offline interviewer's sentences reach the interview's language (interviews.i18n.translate).
+    translate: Translate = untranslated
     timeout_s: float = 30.0
     connect_timeout_s: float = 5.0
     models_dir: Path = Path("var/models")
@@ -188,7 +194,7 @@ def _build_llm(name: str, config: ProviderSettings) -> LanguageModel:
         return OpenAIChat(client=openai_client(config), model=config.openai_model)
     from interviews.providers.local_llm import LocalInterviewer
 
-    return LocalInterviewer()
+    return LocalInterviewer(translate=config.translate)
 
 
 def _build_tts(name: str, config: ProviderSettings) -> TextToSpeech:
@@ -200,12 +206,13 @@ def _build_tts(name: str, config: ProviderSettings) -> TextToSpeech:
             base_url=config.elevenlabs_base_url,
             voice_id=config.elevenlabs_voice_id,
             model_id=config.elevenlabs_model_id,
+            voices=dict(config.elevenlabs_voices),
             timeout_s=config.timeout_s,
             connect_timeout_s=config.connect_timeout_s,
         )
     from interviews.providers.local_tts import LocalTextToSpeech
 
-    return LocalTextToSpeech()
+    return LocalTextToSpeech(espeak_voices=dict(config.espeak_voices))
 
 
 def has_structured_model(config: ProviderSettings) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from interviews.exceptions import InterviewError
+from interviews.i18n import interview_language_name
 from interviews.languages import language_base
 from interviews.providers.base import Message, StructuredLanguageModel
 from interviews.providers.structured import StructuredFailure, complete_validated
@@ -33,8 +34,6 @@ LLM_BACKOFF_S = 0.5
 # One reply holds a whole plan with 15-25 anchors: far longer than a turn's first token.
 LLM_MIN_TIMEOUT_S = 90.0
 SCHEMA_NAME = "interview_plan"
-
-LANGUAGE_NAMES = {"en": "English", "ko": "Korean"}
 
 
 @dataclass(frozen=True)
@@ -236,7 +235,7 @@ def plan_schema() -> dict[str, Any]:
 
 
 def plan_messages(*, title: str, role: str, job_description: str, language: str) -> list[Message]:
-    language_name = LANGUAGE_NAMES.get(language_base(language), language)
+    language_name = interview_language_name(language)
     system = (
         "You prepare a structured first-round job interview that an AI voice interviewer will run. "
         f"From the job description, write {QUESTIONS_MIN} to {QUESTIONS_MAX} open questions, in the order they "

@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from interviews import provider_settings, services
 from interviews.exceptions import InterviewError
-from interviews.languages import language_base
+from interviews.i18n import interview_language
 from interviews.models import Interview, InterviewTemplate, InviteBatch, RubricCriterion, TemplateQuestion
 from interviews.recruiting import plans
 from interviews.recruiting.csv_invites import decode_upload, read_candidates
@@ -34,13 +34,9 @@ BULK_CREATE_BATCH = 500
 # --- the invite email -------------------------------------------------------------------------------
 
 
-def _email_templates(kind: str, language: str) -> list[str]:
-    """templates/emails/invite_<kind>.<language>.txt, falling back to English."""
-    return [f"emails/invite_{kind}.{language_base(language)}.txt", f"emails/invite_{kind}.en.txt"]
-
-
 def invite_email(*, interview: Interview) -> EmailMessage:
-    """The invite to `interview`, in its template's language (a template per language)."""
+    """The invite to `interview`, in its template's language (templates/emails/invite_*.txt, through
+    the catalogues in locale/)."""
     template = interview.template
     context = {
         "candidate_name": interview.candidate_name,
@@ -50,8 +46,9 @@ def invite_email(*, interview: Interview) -> EmailMessage:
         "invite_url": interview_invite_url(interview=interview),
         "expires_at": interview.expires_at,
     }
-    subject = render_to_string(_email_templates("subject", template.language), context)
-    body = render_to_string(_email_templates("body", template.language), context)
+    with translation.override(interview_language(template.language)):
+        subject = render_to_string("emails/invite_subject.txt", context)
+        body = render_to_string("emails/invite_body.txt", context)
     return EmailMessage(
         subject=" ".join(subject.split()),  # one line: a header cannot hold a newline
         body=body,

@@ -17,7 +17,6 @@ register = template.Library()
 def about_you_form(context: Any) -> dict[str, Any]:
     form = context.get("demographic_form") or DemographicForm()
     return {
-        "ui": context["ui"],
         "interview": context["interview"],
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),

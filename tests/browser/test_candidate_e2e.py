@@ -213,7 +213,8 @@ def test_korean_interview_on_a_phone_with_web_audio_playback(
     second.click("#join-button")
     expect(second.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
     expect(page.locator("#connection")).to_have_attribute("data-state", "ended", timeout=WAIT_MS)
-    expect(page.locator("#errors .error-banner.fatal")).to_contain_text("another window or tab")
+    # The error frame is in the interview's language too.
+    expect(page.locator("#errors .error-banner.fatal")).to_contain_text("다른 창이나 탭에서 열렸습니다")
     expect(page.locator("#mic-button")).to_have_attribute("aria-disabled", "true")
     page.wait_for_timeout(1500)
     expect(page.locator("#connection")).to_have_attribute("data-state", "ended")

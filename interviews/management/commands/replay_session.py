@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from interviews import reports, selectors
 from interviews.chunker import ClauseChunker, MarkerFilter
 from interviews.exceptions import InterviewError
+from interviews.i18n import translate
 from interviews.models import Interview, Turn
 from interviews.prompts import build_messages
 from interviews.provider_settings import configured_providers
@@ -92,7 +93,7 @@ async def rerun_answer(
     timings["transcript_ms"] = since()
     history = [*answer.history_before, Message("user", result.transcript)]
     turn_context = replace(context, transcript=tuple(history))
-    messages = build_messages(turn_context, history, limit=history_limit)
+    messages = build_messages(turn_context, history, limit=history_limit, translate=translate)
     chunker, marker = ClauseChunker(), MarkerFilter()
     pieces: list[str] = []
     tts_task: asyncio.Task[None] | None = None

@@ -1,4 +1,4 @@
-"""Creates two realistic demo templates: a backend-engineer interview in English and in Korean."""
+"""Creates three realistic demo templates: a backend-engineer interview in English, Korean and Japanese."""
 
 from typing import Any
 
@@ -19,6 +19,12 @@ RUBRIC = {
         ("문제 해결", "문제를 나누고, 선택지를 비교하며, 가정을 확인한다.", 1.5),
         ("의사소통", "명확하고 간결하게 설명하며 듣는 사람에 맞춘다.", 1.0),
         ("주인의식", "결과에 책임을 지고 장애에서 배운다.", 1.0),
+    ],
+    "ja": [
+        ("技術的な深さ", "自分が作ったシステムのデータモデル、障害の起こり方、トレードオフを理解している。", 2.0),
+        ("問題解決", "問題を分解し、選択肢を比較し、前提を確かめる。", 1.5),
+        ("コミュニケーション", "明確かつ簡潔に説明し、聞き手に合わせる。", 1.0),
+        ("オーナーシップ", "結果に責任を持ち、障害から学ぶ。", 1.0),
     ],
 }
 # What each point of the 1-5 scale means per criterion, lowest first (what the evaluator is held to).
@@ -79,6 +85,34 @@ ANCHORS = {
         "결과나 장애를 처음부터 끝까지 책임지고, 그 뒤에 무엇을 바꿨는지 말한다.",
         "4점에 더해, 재발하지 않도록 팀의 일하는 방식을 바꾸고 다른 사람이 배우도록 도왔다.",
     ),
+    "技術的な深さ": (
+        "自分が関わったシステムの仕組みを説明できない、または基本を誤っている。",
+        "システムを概要でしか説明できない。自分で扱ったデータモデル、障害の起こり方、トレードオフがない。",
+        "自分が作ったシステムのデータモデルか障害の起こり方を説明するが、抜けがある。",
+        "データモデル、障害の起こり方、自分が選んだトレードオフを、具体的な数値や例とともに説明する。",
+        "4に加えて、採らなかった選択肢と今なら変える点を、本番環境での根拠とともに検討する。",
+    ),
+    "問題解決": (
+        "問題への取り組み方がない、または推測だけである。",
+        "問題を分解せず前提も確かめずに、一般的な解決策だけを挙げる。",
+        "問題を分解して選択肢を選ぶが、比較や確認が足りない。",
+        "問題を分解し、根拠とともに選択肢を比較し、計測で前提を確かめる。",
+        "4に加えて、失敗のケースを予測し、結果を元の目的に照らして検証する。",
+    ),
+    "コミュニケーション": (
+        "話についていくのが難しい、または質問に答えていない。",
+        "質問に一部だけ答える。冗長すぎる、または短すぎて筋道を追えない。",
+        "おおむね明確だが、脱線や構成の不足がある。",
+        "明確で構成があり簡潔である。例が質問に合っている。",
+        "最初から最後まで明確かつ簡潔で、聞き手に合った詳しさで説明する。",
+    ),
+    "オーナーシップ": (
+        "仕事を他人がしたことや自分に起きたこととしてしか語らない。",
+        "自分の役割には触れるが、結果や障害への責任は負わない。",
+        "結果のうち自分の担当分には責任を持つが、学んだことはほとんどない。",
+        "結果や障害に最初から最後まで責任を持ち、その後に何を変えたかを語る。",
+        "4に加えて、再発しないようチームの進め方を変え、他の人が学べるよう支援した。",
+    ),
 }
 QUESTIONS = {
     "en": [
@@ -94,6 +128,13 @@ QUESTIONS = {
         "직접 대응했던 운영 장애에 대해 말씀해 주세요. 무슨 일이 있었고 무엇을 배우셨나요?",
         "높은 부하에서도 API를 빠르고 안정적으로 만들기 위해 어떻게 하시나요?",
         "코드 리뷰는 어떻게 하시고, 동료의 성장을 어떻게 도우시나요?",
+    ],
+    "ja": [
+        "まず、最近作ったバックエンドのシステムと、その中でのあなたの役割を説明していただけますか?",
+        "そのシステムのデータモデルはどのように設計しましたか?今なら何を変えますか?",
+        "対応した本番障害について教えてください。何が起きて、何を学びましたか?",
+        "高い負荷の下でも API を速く安定させるために、どのようなことをしますか?",
+        "コードレビューはどのように行い、チームメンバーの成長をどう支えていますか?",
     ],
 }
 TEMPLATES = {
@@ -118,18 +159,29 @@ TEMPLATES = {
         "물어보면 AI라는 것과 채용팀의 사람이 면접을 검토한다는 것을 밝히세요.",
         "what_happens_next": "채용팀이 영업일 기준 5일 안에 모든 면접을 검토하고 다음 단계를 이메일로 안내해 드립니다.",
     },
+    "ja": {
+        "slug": "backend-engineer-ja",
+        "title": "バックエンドエンジニア 一次面接",
+        "role": "シニアバックエンドエンジニア",
+        "job_description": "決済プラットフォームを支える Python と Go のサービスの設計・開発・運用: API、データ"
+        "パイプライン、PostgreSQL、Redis、メッセージキュー、オンコール対応を含む。",
+        "persona": "あなたは会社のAI面接官、さくらです。親しみやすく落ち着いた口調で、質問は短く具体的にしてください。"
+        "尋ねられたら、AIであることと、採用チームの人が面接を確認することを伝えてください。",
+        "what_happens_next": "採用チームが5営業日以内にすべての面接を確認し、次のステップをメールでご案内します。",
+    },
 }
 
 
 class Command(BaseCommand):
-    help = "Create (or refresh) the two demo interview templates."
+    help = "Create (or refresh) the three demo interview templates."
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
         for language, fields in TEMPLATES.items():
             template, created = InterviewTemplate.objects.update_or_create(
                 slug=fields["slug"],
-                # English shows hands-free turn-taking, Korean push-to-talk: both modes in one demo.
+                # English shows hands-free turn-taking, Korean and Japanese push-to-talk: both modes in one
+                # demo (the end-of-turn rules know English and Korean words, not Japanese ones yet).
                 defaults={**fields, "language": language, "time_limit_minutes": 20, "hands_free": language == "en"},
             )
             template.questions.all().delete()
