@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from interviews import reports, selectors, services
 from interviews.compliance import admin as compliance_admin  # noqa: F401 (imported for the admin it registers)
 from interviews.compliance import services as rights_services
+from interviews.compliance.admin import ReadOnlyAdmin
 from interviews.compliance.models import AuditEntry
 from interviews.compliance.rights_admin import CandidateRightsAdmin, OpenRequestFilter
 from interviews.evaluation import HEURISTIC_NOTICE, evaluation_to_dict
@@ -329,17 +330,12 @@ class InterviewAdmin(InviteLinksAdmin, CandidateRightsAdmin):
 
 
 @admin.register(Turn)
-class TurnAdmin(admin.ModelAdmin):
+class TurnAdmin(ReadOnlyAdmin):
     list_display = ["interview", "index", "speaker", "interrupted", "first_audio_sent_ms"]
     list_filter = ["speaker"]
     list_select_related = ["interview__template"]
     exclude = ["audio"]  # served only through the permission-checked recruiter view
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    deletable = True
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None

@@ -139,6 +139,10 @@ class CandidateRequestAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records admin shows and never edits; `deletable` ones (turns, evaluations) may still be deleted."""
+
+    deletable = False
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -146,7 +150,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+        return self.deletable and super().has_delete_permission(request, obj)
 
 
 @admin.register(HumanDecision)

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from interviews.compliance import services as rights_services
+from interviews.compliance.admin import ReadOnlyAdmin
 from interviews.compliance.models import AuditEntry
 from interviews.evaluation.services import evaluation_request
 from interviews.evaluation.tasks import evaluation_start
@@ -32,18 +33,13 @@ class CriterionScoreInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(ReadOnlyAdmin):
     list_display = ["interview", "status", "evaluator", "model_name", "rubric_version", "overall_score", "updated_at"]
     list_filter = ["status", "evaluator", "recommendation"]
     list_select_related = ["interview__template"]
     search_fields = ["interview__candidate_name"]
     inlines = [CriterionScoreInline]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    deletable = True
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
