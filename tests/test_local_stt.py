@@ -162,3 +162,29 @@ async def test_a_pause_the_caller_hears_gets_the_words_up_to_it_without_waiting_
     partial, covered = await partial_after(pcm, pause_heard=True)
     assert partial and "migration" in partial.lower(), partial
     assert covered == len(pcm) / 16000
+
+
+def test_a_window_fitted_to_the_audio_hears_what_the_30_s_window_hears(stt, en_webm):
+    # Each pass is encoded in a window that fits the audio (10 s here, not Whisper's 30 s): the words
+    # are the same, and the segments' ends (where long answers commit) stay inside the audio.
+    pcm = decode_to_pcm(en_webm)
+    padded = LocalSpeechToText(cache_dir=stt.cache_dir, fit_window=False)
+    try:
+        whole = padded.transcribe_pcm(pcm, language="en")
+    finally:
+        padded.close()
+    segments = stt._segments(pcm, "en")
+    fitted = " ".join(segment.text for segment in segments)
+    assert word_recall(EN_TEXT, fitted) >= 0.7, fitted
+    assert word_recall(whole, fitted) >= 0.9, (whole, fitted)
+    ends = [segment.end_s for segment in segments]
+    assert ends == sorted(ends) and 0 < ends[-1] <= len(pcm) / 16000, ends
+
+
+def test_a_pass_that_loops_in_a_fitted_window_is_done_again_in_the_30_s_window(stt, en_webm, monkeypatch):
+    from interviews.providers import local_stt
+
+    loop = [local_stt._Segment(end_s=1.0, text=" S12," * 60)]
+    monkeypatch.setattr(local_stt, "_fitted_segments", lambda model, pcm, language: loop)
+    text = stt.transcribe_pcm(decode_to_pcm(en_webm), language="en")
+    assert "S12" not in text and word_recall(EN_TEXT, text) >= 0.7, text
