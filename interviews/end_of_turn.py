@@ -53,6 +53,9 @@ _CONNECTIVE_ENDINGS = {
         "려고",
     ),
 }
+# Korean closes a sentence in its verb: "운영했습니다." (ran it), "좋아요." The speaker says that ending;
+# a recogniser does not invent it on a clause that goes on ("운영했고").
+_FINAL_ENDINGS = {"ko": ("니다", "니까", "어요", "아요", "에요", "예요", "해요", "세요", "네요", "죠", "까요", "군요")}
 _LAST_WORD = re.compile(r"(\w+)\W*$", re.UNICODE)
 _SENTENCE_END = (".", "!", "?", "。", "！", "？")
 
@@ -101,6 +104,19 @@ def words_signal(partial: str, *, language: str) -> Words:
     if match and len(match.group(1)) > 1 and match.group(1).endswith(_CONNECTIVE_ENDINGS.get(base, ())):
         return Words.WAIT  # even with a full stop: the recogniser often "finishes" the sentence
     return Words.DONE if text.endswith(_SENTENCE_END) else Words.UNKNOWN
+
+
+def closes_sentence(partial: str, *, language: str) -> bool:
+    """The words end a sentence in the grammar itself (a Korean final verb ending), not only in the
+    recogniser's punctuation."""
+    endings = _FINAL_ENDINGS.get(language_base(language), ())
+    match = _LAST_WORD.search(partial.strip())
+    return (
+        bool(endings)
+        and match is not None
+        and match.group(1).endswith(endings)
+        and words_signal(partial, language=language) == Words.DONE
+    )
 
 
 def question_kind(question: str, *, language: str) -> Question:
@@ -161,9 +177,12 @@ def decide(
         if short or words_disagree:
             return patient
         return Decision(config.silence_s, config.silence_s)
-    if finished < config.finished or words_disagree:
+    if words_disagree or (short and question == Question.OPEN):
         return patient
-    if short and question == Question.OPEN:
-        return patient
+    if finished < config.finished:
+        # The sound says "not yet". Where the grammar says the sentence is over, the silence decides,
+        # as without the model: Smart Turn hears espeak-ng's complete Korean as unfinished (0.24-0.30,
+        # BENCHMARKS.md #20), which gave every Korean answer the full patience.
+        return Decision(config.silence_s, config.silence_s) if closes_sentence(partial, language=language) else patient
     heard = config.short_heard_after_s if short else config.assess_after_s
     return Decision(config.assess_after_s, heard)

@@ -253,6 +253,15 @@ class Listener:
             self.finished = probability
             return self._end_if_over(utterance, self._decision(utterance)[0])
 
+    def reassess(self) -> ListenerEvent | None:
+        """Blocking, like `scored`: the words (`partial`, `partial_covers_s`) changed during a pause;
+        the "end" event if with them the silence heard so far ends the answer."""
+        with self._busy:
+            utterance = self._utterance
+            if utterance is None or utterance.silence_s <= 0:
+                return None
+            return self._end_if_over(utterance, self._decision(utterance)[0])
+
     def _end_if_over(self, utterance: _Utterance, decision: Decision) -> ListenerEvent | None:
         if utterance.silence_s < decision.end_after_s - 1e-9:
             return None
@@ -289,16 +298,20 @@ class Listener:
         words_lag = self.partial_covers_s is not None and self.partial_covers_s < speech_end_s - 0.1
         if not self.scores_pauses or self.finished is not None:
             return self._decide(utterance, self.finished, words_lag), False
-        # Whether the score matters is judged on the words as they are, even while they lag behind
-        # the pause: the score is then in when they catch up, not asked for only then.
-        if self._decide(utterance, 0.0, False) != self._decide(utterance, 1.0, False):
+        # Whether the score matters is judged on the words as they will be, not as they lag behind the
+        # pause ("...caught every" before "mismatch."): the score is then in when they catch up, not
+        # asked for only then.
+        hoped = "." if words_lag else self.partial
+        if self._decide(utterance, 0.0, False, hoped) != self._decide(utterance, 1.0, False, hoped):
             return self._decide(utterance, 0.0, words_lag), True
         return self._decide(utterance, None, words_lag), False
 
-    def _decide(self, utterance: _Utterance, finished: float | None, words_lag: bool) -> Decision:
+    def _decide(
+        self, utterance: _Utterance, finished: float | None, words_lag: bool, partial: str | None = None
+    ) -> Decision:
         return decide(
             voiced_s=utterance.voiced_s,
-            partial=self.partial,
+            partial=self.partial if partial is None else partial,
             language=self.language,
             finished=finished,
             question=self.question,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from interviews.end_of_turn import Decision, Question, TurnConfig, Words, decide, question_kind, words_signal
+from interviews.end_of_turn import (
+    Decision,
+    Question,
+    TurnConfig,
+    Words,
+    closes_sentence,
+    decide,
+    question_kind,
+    words_signal,
+)
 
 CONFIG = TurnConfig()
 PATIENT = Decision(CONFIG.patient_silence_s - CONFIG.prepare_ahead_s, CONFIG.patient_silence_s)
@@ -102,3 +111,17 @@ def test_a_short_answer_is_whole_after_a_closed_question_and_a_preamble_after_an
     assert decision(finished=0.95, voiced_s=0.8, partial="Yes, twice.", question=Question.OPEN) == PATIENT
     closed = decision(finished=0.95, voiced_s=0.8, partial="Yes, twice.", question=Question.CLOSED)
     assert closed == Decision(CONFIG.assess_after_s, CONFIG.short_heard_after_s)
+
+
+def test_a_korean_sentence_closed_by_its_verb_ending_is_decided_by_the_silence_whatever_the_sound_says():
+    ko = {"language": "ko", "voiced_s": 4.0}
+    assert closes_sentence("저는 결제 서비스를 삼 년 동안 운영했습니다.", language="ko")
+    assert closes_sentence("네, 좋아요.", language="ko")
+    assert not closes_sentence("결제 서비스를 만들었고.", language="ko")  # "and...": goes on
+    assert not closes_sentence("결제 서비스를 운영했습니다", language="ko")  # no full stop heard yet
+    assert not closes_sentence("I ran it for three years.", language="en")  # English ends by sound alone
+    assert decision(finished=0.3, partial="삼 년 동안 운영했습니다.", **ko) == Decision(1.2, 1.2)
+    assert decision(finished=0.3, partial="삼 년 동안 운영했고.", **ko) == PATIENT
+    assert decision(finished=0.3, partial="I ran it for three years.") == PATIENT
+    # A short answer to an open question is still most likely a preamble.
+    assert decision(finished=0.3, partial="네, 맞습니다.", language="ko", voiced_s=1.0) == PATIENT

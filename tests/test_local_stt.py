@@ -146,14 +146,16 @@ async def test_a_pause_the_caller_hears_gets_the_words_up_to_it_without_waiting_
     async def partial_after(pcm: np.ndarray, *, pause_heard: bool) -> tuple[str | None, float]:
         stream = stt.open_stream(language="en")
         assert await stream.feed_pcm(pcm) is None
-        if pause_heard:
-            stream.pause_heard()
-        partial = None
-        for _ in range(100):  # no new audio meanwhile: only a pass already under way can answer
+        recognised = stream.pause_heard() if pause_heard else None
+        # The caller need not wait for its next chunk: what pause_heard returns gives the words.
+        partial = await recognised if recognised is not None else None
+        for _ in range(0 if recognised else 40):  # no new audio meanwhile: nothing else would answer
             await asyncio.sleep(0.05)
             if partial := await stream.feed_pcm(np.zeros(0, dtype=np.float32)):
                 break
         covered = stream.covered_s
+        assert await stream.feed_pcm(np.zeros(800, dtype=np.float32)) is None  # words are given once
+        assert not pause_heard or stream.pause_heard() is None  # and there is nothing new to recognise
         await stream.aclose()
         return partial, covered
 
@@ -182,9 +184,9 @@ def test_a_window_fitted_to_the_audio_hears_what_the_30_s_window_hears(stt, en_w
 
 
 def test_a_pass_that_loops_in_a_fitted_window_is_done_again_in_the_30_s_window(stt, en_webm, monkeypatch):
-    from interviews.providers import local_stt
+    from interviews.providers import whisper_window
 
-    loop = [local_stt._Segment(end_s=1.0, text=" S12," * 60)]
-    monkeypatch.setattr(local_stt, "_fitted_segments", lambda model, pcm, language: loop)
+    loop = [whisper_window.Segment(end_s=1.0, text=" S12," * 60)]
+    monkeypatch.setattr(whisper_window, "fitted_segments", lambda model, pcm, language: loop)
     text = stt.transcribe_pcm(decode_to_pcm(en_webm), language="en")
     assert "S12" not in text and word_recall(EN_TEXT, text) >= 0.7, text

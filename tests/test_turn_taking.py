@@ -185,14 +185,15 @@ def test_a_pause_the_score_could_end_waits_for_it_and_the_score_alone_ends_it(vo
     listener.partial, listener.partial_covers_s = "First, we measured the latency,", 0.0  # lagging
     events, _ = listener.push_pcm(np.concatenate([voice["long"][half:], silence(0.9)]))
     assert [e.kind for e in events if e.kind != "pause"] == ["barge_in"]
-    assert all(e.pcm is None for e in events if e.kind == "pause")  # words that say "wait": no score
-    listener.partial, listener.partial_covers_s = LONG, 100.0  # they catch up, and end a sentence
-    events, _ = listener.push_pcm(silence(0.6))
-    assert [e.kind for e in events] == ["pause"]  # asked for now, and waited for: no end at 1.2 s
-    # The model hears the pause as it began, not the 1.5 s of silence since (which sounds finished).
-    trailing = len(events[0].pcm) - 1 - np.flatnonzero(np.abs(events[0].pcm) > 1e-3)[-1]
+    # Words that lag may yet end a sentence: the pause is scored as soon as it begins...
+    scored = [e for e in events if e.kind == "pause" and e.pcm is not None]
+    assert scored, [e.kind for e in events]
+    # ...and the model hears the pause as it began, not the silence since (which sounds finished).
+    trailing = len(scored[-1].pcm) - 1 - np.flatnonzero(np.abs(scored[-1].pcm) > 1e-3)[-1]
     assert trailing < 0.5 * RECOGNITION_RATE
-    assert listener.scored(events[0].pause, 0.2) is None  # "unfinished": the patience (2.2 s) goes on
+    listener.partial, listener.partial_covers_s = LONG, 100.0  # they catch up, and end a sentence
+    assert listener.push_pcm(silence(0.6))[0] == []  # waited for: no end at 1.2 s
+    assert listener.scored(scored[-1].pause, 0.2) is None  # "unfinished": the patience (2.2 s) goes on
     assert [e.kind for e in listener.push_pcm(silence(0.8))[0]] == ["end"]
     # A "finished" score ends the answer when it arrives, with no audio chunk after it.
     listener = Listener(language="en")
@@ -204,6 +205,29 @@ def test_a_pause_the_score_could_end_waits_for_it_and_the_score_alone_ends_it(vo
     end = listener.scored(pause.pause, 0.9)
     assert end is not None and end.kind == "end" and end.speak_after_s == 0
     assert not listener.in_utterance
+
+
+def test_words_that_catch_up_in_a_pause_end_it_with_no_further_chunk_and_words_that_trail_are_not_scored(voice):
+    half = RECOGNITION_RATE // 2
+    listener = Listener(language="en")
+    listener.scores_pauses = True
+    assert [e.kind for e in listener.push_pcm(voice["long"][:half])[0]] == ["start"]
+    listener.partial, listener.partial_covers_s = "I built a payments", 0.0  # lagging
+    events, _ = listener.push_pcm(np.concatenate([voice["long"][half:], silence(0.3)]))
+    pause = [e for e in events if e.kind == "pause" and e.pcm is not None][-1]
+    assert listener.scored(pause.pause, 0.9) is None  # the sound says finished, the words lag: wait
+    assert listener.reassess() is None  # nothing new
+    listener.partial, listener.partial_covers_s = LONG, 100.0  # the recogniser's pass is in
+    end = listener.reassess()
+    assert end is not None and end.kind == "end" and not listener.in_utterance
+    # Words that reach the pause and trail off ("and then we") make a score moot: none is asked.
+    listener = Listener(language="en")
+    listener.scores_pauses = True
+    assert [e.kind for e in listener.push_pcm(voice["long"][:half])[0]] == ["start"]
+    listener.partial, listener.partial_covers_s = "and then we", 100.0
+    events, _ = listener.push_pcm(np.concatenate([voice["long"][half:], silence(0.6)]))
+    assert [e for e in events if e.kind == "pause"] and all(e.pcm is None for e in events if e.kind == "pause")
+    listener.close()
 
 
 def test_events_carry_where_the_utterance_is_in_the_stream(voice):

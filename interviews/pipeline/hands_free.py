@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,6 +26,7 @@ from interviews.pipeline.answering import Answers
 from interviews.pipeline.events import CancelReason, RecordedAnswer
 from interviews.pipeline.interruption import Interruption
 from interviews.pipeline.limits import Budget, Limits
+from interviews.pipeline.pauses import PauseSignals
 from interviews.pipeline.playback import PlaybackEstimate
 from interviews.pipeline.ports import Runtime, Send, TurnScorer
 from interviews.protocol import ErrorCode, ErrorFrame, SpeechEnded, SpeechStarted, UserTranscript, sniff_audio_mime
@@ -34,11 +34,6 @@ from interviews.providers.base import PcmTranscriptionStream, ProviderError
 from interviews.providers.registry import SpeechToTextChain
 from interviews.turn_taking import EndpointConfig, Listener, ListenerEvent, is_echo
 
-# The end-of-turn model's scores (~80 ms of CPU each) run on one thread of their own: on the shared
-# pool they queued every session's audio chunks, audio_end included, behind them (bench/load.py
-# --hands-free, BENCHMARKS.md #22). Under load a score then comes late, and the pause is decided by
-# the silence and the words, as without the model.
-SCORING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="end-of-turn")
 # A pause longer than this inside a reopened answer is stored shortened to it.
 MAX_JOINED_PAUSE_S = 5.0
 # Utterances over the interviewer that turn out not to be barge-ins, per interviewer turn, before
@@ -107,10 +102,12 @@ class HandsFreeIntake:
         self.endpoint = EndpointConfig(silence_s=endpoint_silence_s)
         self.turn_model = turn_model
         self.last_question = last_question  # what the interviewer said last (open or closed question?)
-        self.scoring: asyncio.Task[None] | None = None
         # Held from feeding the listener to handling its events, and while a score arriving between
         # feeds ends the answer: the two never interleave.
         self.stepping = asyncio.Lock()
+        self.pauses = PauseSignals(
+            runtime=runtime, stepping=self.stepping, turn_model=turn_model, ended=self._ended_between
+        )
         self._question_of: str | None = None  # the interviewer's words the listener's question kind is of
         self.listener: Listener | None = None
         self.utterance: Utterance | None = None
@@ -141,8 +138,7 @@ class HandsFreeIntake:
             self._question_of = question
             listener.question = question_kind(question, language=self.language)
         if (utterance := self.utterance) is not None and utterance.stream is not None:
-            covered_s = utterance.stream.covered_s
-            listener.partial_covers_s = None if covered_s is None else covered_s - utterance.stream_offset_s
+            listener.partial_covers_s = _words_cover(utterance)
         # Speech that starts now talks over the interviewer, unless the interviewer has not made
         # a sound yet in reply to an answer the candidate is only pausing in (that answer reopens).
         listener.interviewer_speaking = self.interruption.busy() and self.reopenable() is None
@@ -163,41 +159,31 @@ class HandsFreeIntake:
         if utterance is not None and utterance.stream is not None and len(added):
             partial = await self._feed_pcm(utterance.stream, added)
         if partial and utterance is not None:
-            listener.partial = partial
-            turn = utterance.continues.index if utterance.continues is not None else self.next_turn()
-            await self.send(UserTranscript(text=partial, turn=turn, final=False))
+            await self._words(utterance, partial)
         for event in events:
             if event.kind == "barge_in":
                 await self._barge_in(event)
             elif event.kind == "pause":
-                if utterance is not None and utterance.stream is not None:
-                    utterance.stream.pause_heard()
-                self._score(event)
+                recognised = utterance.stream.pause_heard() if utterance and utterance.stream else None
+                if recognised is not None and utterance is not None:
+                    self.pauses.words(listener, recognised, lambda words: self._words(utterance, words))
+                self.pauses.score(listener, event)
             elif event.kind == "end":
                 await self._speech_ended(event)
         await self._end_at_limit()
 
-    def _score(self, event: ListenerEvent) -> None:
-        """A pause began in the answer: the end-of-turn model scores it in a worker thread, off the
-        path of the next audio chunk; the listener uses the score if the pause is still going on."""
-        model, listener = self.turn_model, self.listener
-        if model is None or listener is None or event.pcm is None:
+    async def _words(self, utterance: Utterance, partial: str) -> None:
+        """The latest words of the utterance: for the listener's end of turn, and the page's subtitle."""
+        if self.listener is None or utterance is not self.utterance:
             return
-        if self.scoring is not None:
-            self.scoring.cancel()  # an earlier pause's score, now moot
+        self.listener.partial = partial
+        self.listener.partial_covers_s = _words_cover(utterance)
+        turn = utterance.continues.index if utterance.continues is not None else self.next_turn()
+        await self.send(UserTranscript(text=partial, turn=turn, final=False))
 
-        async def score(pcm: np.ndarray, pause: int) -> None:
-            probability = await self.runtime.in_executor(
-                SCORING, _probability_while_pausing, model, listener, pcm, pause
-            )
-            if probability is None:
-                return
-            async with self.stepping:  # not between a feed's events and their handling
-                ended = await self.runtime.to_thread(listener.scored, pause, probability)
-                if ended is not None and self.listener is listener:
-                    await self._speech_ended(ended)
-
-        self.scoring = asyncio.ensure_future(score(event.pcm, event.pause))
+    async def _ended_between(self, listener: Listener, event: ListenerEvent) -> None:
+        if self.listener is listener:
+            await self._speech_ended(event)
 
     async def end(self) -> None:
         """An explicit end (e.g. a push-to-talk release) ends the utterance without waiting."""
@@ -384,16 +370,17 @@ class HandsFreeIntake:
         await self.answers.store_unfinished(answer)
 
     async def close(self) -> None:
-        if self.scoring is not None:
-            self.scoring.cancel()
+        for task in (self.pauses.scoring, self.pauses.catching_up):
+            if task is not None:
+                task.cancel()
         if self.listener is not None:
             await self.runtime.to_thread(self.listener.close)
 
 
-def _probability_while_pausing(model: TurnScorer, listener: Listener, pcm: np.ndarray, pause: int) -> float | None:
-    """The model's score, unless the pause was over before a worker thread was free for it (voice
-    resumed: most pauses between words are shorter than the wait for a thread under load)."""
-    return model.probability(pcm) if listener.pausing(pause) else None
+def _words_cover(utterance: Utterance) -> float | None:
+    """Seconds of the utterance its stream's partial transcript covers (None: no partials)."""
+    covered_s = utterance.stream.covered_s if utterance.stream is not None else None
+    return None if covered_s is None else covered_s - utterance.stream_offset_s
 
 
 def _is_echo_of(mic_pcm: np.ndarray, interviewer_mp3: bytes) -> bool:

@@ -5,7 +5,7 @@ Providers know nothing of Django: they get plain dataclasses and return text or 
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -159,9 +159,10 @@ class PcmTranscriptionStream(TranscriptionStream, Protocol):
         """Seconds of the audio the latest partial transcript covers (None: no partial yet)."""
         ...
 
-    def pause_heard(self) -> None:
+    def pause_heard(self) -> Awaitable[str | None] | None:
         """The speaker has just paused (the caller's voice detection says so): the words up to here
-        are wanted soon, since the answer may have ended."""
+        are wanted soon, since the answer may have ended. Returns, when they are being recognised
+        now, what resolves to them (the new partial transcript; None if it did not change)."""
         ...
 
 

@@ -10,16 +10,16 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, AudioDecodeError, IncrementalDecoder, decode_to_pcm
 from interviews.languages import language_base
-from interviews.providers import local_models
+from interviews.providers import local_models, whisper_window
 from interviews.providers.base import ProviderError, ProviderInfo
+from interviews.providers.whisper_window import Segment
 
 logger = logging.getLogger(__name__)
 
@@ -39,22 +39,6 @@ MIN_NEW_SPEECH_S = 0.5
 # Once the uncommitted audio is this long, all but its last Whisper segment are committed, so later
 # passes (and the final one) only decode the tail. Short answers are always transcribed whole.
 COMMIT_AFTER_S = 12.0
-# Whisper's encoder was trained on 30 s windows, and faster-whisper pads every pass to one: ~0.3 s of
-# tiny.en's 0.45 s pass (and ~1 s of base's 1.5 s) is spent encoding that padding. CTranslate2 runs
-# the encoder on fewer frames, so audio up to FIT_MAX_S is encoded in a window that fits it: the
-# audio, then at least FIT_TAIL_S of silence (Whisper hears a pause, as padding gave it), rounded up
-# to FIT_STEP_S, and never under FIT_MIN_S (in 4-6 s windows, audio cut mid-word made Whisper loop on
-# a phrase in 3-8 of 30 cases; from 8 s, in none). Longer audio, or a pass that still reads like a
-# loop, takes faster-whisper's 30 s windows. bench/stt_window.py measures both.
-FIT_MAX_S = 26.0
-FIT_MIN_S = 10.0
-FIT_TAIL_S = 1.0
-FIT_STEP_S = 2.0
-# More letters than this per second of audio (English is spoken at ~15, Japanese kana ~8) is faster than
-# anyone speaks: the decoder is repeating itself.
-LOOPING_LETTERS_PER_S = 25.0
-MAX_TOKENS = 224  # per window, as Whisper's own decoding (half the decoder's context)
-HOP = 160  # samples per feature frame
 
 _models: dict[str, object] = {}
 _models_lock = threading.Lock()
@@ -84,50 +68,6 @@ def _rms_frames(pcm: np.ndarray, frame: int = RECOGNITION_RATE // 50) -> np.ndar
 
 def is_silent(pcm: np.ndarray, *, threshold: float = SILENCE_RMS) -> bool:
     return len(pcm) == 0 or float(_rms_frames(pcm).max()) < threshold
-
-
-@dataclass(frozen=True, slots=True)
-class _Segment:
-    end_s: float
-    text: str
-
-
-def _fitted_segments(model: Any, pcm: np.ndarray, language: str) -> list[_Segment]:
-    """One greedy Whisper pass over `pcm` (<= FIT_MAX_S) with the encoder's window fitted to it: the
-    same decoding as faster-whisper's transcribe() above (greedy, timestamps, no_repeat_ngram_size=3,
-    blank and non-speech tokens suppressed, the first timestamp within 1 s), on fewer frames."""
-    import ctranslate2
-    from faster_whisper.tokenizer import Tokenizer
-    from faster_whisper.transcribe import get_suppressed_tokens
-
-    step = int(FIT_STEP_S * RECOGNITION_RATE)
-    window = max(int(FIT_MIN_S * RECOGNITION_RATE), -(-(len(pcm) + int(FIT_TAIL_S * RECOGNITION_RATE)) // step) * step)
-    features = model.feature_extractor(pcm, padding=window - len(pcm))[:, : window // HOP]
-    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
-    (result,) = model.model.generate(
-        ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32)),
-        [list(tokenizer.sot_sequence)],
-        beam_size=1,
-        max_length=MAX_TOKENS,
-        no_repeat_ngram_size=3,
-        suppress_blank=True,
-        suppress_tokens=list(get_suppressed_tokens(tokenizer, (-1,)) or ()),
-        max_initial_timestamp_index=50,
-    )
-    duration_s = len(pcm) / RECOGNITION_RATE
-    segments: list[_Segment] = []
-    words: list[int] = []
-    for token in result.sequences_ids[0]:
-        if token < tokenizer.timestamp_begin:
-            if token < tokenizer.eot:
-                words.append(token)
-        elif words:  # a timestamp after words closes a segment
-            end_s = min(duration_s, (token - tokenizer.timestamp_begin) * 0.02)
-            segments.append(_Segment(end_s=end_s, text=tokenizer.decode(words)))
-            words = []
-    if words:
-        segments.append(_Segment(end_s=duration_s, text=tokenizer.decode(words)))
-    return segments
 
 
 def _join(texts: list[str]) -> str:
@@ -181,16 +121,15 @@ class LocalSpeechToText:
         compute_type = "int8" if path == local_models.whisper_tiny_en_dir() else "float32"
         return _load_model(path, self.cpu_threads, compute_type)
 
-    def _segments(self, pcm: np.ndarray, language: str) -> list[_Segment]:
+    def _segments(self, pcm: np.ndarray, language: str) -> list[Segment]:
         if is_silent(pcm):
             return []
         model = self._model(language)
-        if self.fit_window and len(pcm) <= FIT_MAX_S * RECOGNITION_RATE:
-            fitted = _fitted_segments(model, pcm, language)
-            heard = sum(len("".join(segment.text.split())) for segment in fitted)
-            if heard <= 10 + LOOPING_LETTERS_PER_S * len(pcm) / RECOGNITION_RATE:
+        if self.fit_window and len(pcm) <= whisper_window.FIT_MAX_S * RECOGNITION_RATE:
+            fitted = whisper_window.fitted_segments(model, pcm, language)
+            if not whisper_window.looped(fitted, len(pcm) / RECOGNITION_RATE):
                 return fitted
-            logger.info("stt pass looped in a fitted window; again in 30 s", extra={"letters": heard})
+            logger.info("stt pass looped in a fitted window; again in 30 s")
         segments, _info = model.transcribe(  # type: ignore[attr-defined]
             pcm,
             language=language,
@@ -202,7 +141,7 @@ class LocalSpeechToText:
             vad_filter=False,  # the energy gate above does the silence part for a fraction of the cost
             without_timestamps=False,
         )
-        return [_Segment(end_s=segment.end, text=segment.text) for segment in segments]
+        return [Segment(end_s=segment.end, text=segment.text) for segment in segments]
 
     def transcribe_pcm(self, pcm: np.ndarray, *, language: str) -> str:
         """Blocking: 16 kHz mono float32 -> text. For worker threads, benchmarks and tests."""
@@ -349,7 +288,8 @@ class LocalTranscriptionStream:
             self._pcm = np.concatenate([self._pcm, pcm.astype(np.float32, copy=False)])
         return self._after_new_audio()
 
-    def _after_new_audio(self) -> str | None:
+    def take_partial(self) -> str | None:
+        """The words of a background pass that has finished, if they changed since the last partial."""
         partial: str | None = None
         if self._pass_task is not None and self._pass_task.done():
             task, self._pass_task = self._pass_task, None
@@ -359,16 +299,29 @@ class LocalTranscriptionStream:
                     self._last_partial = partial = text
             else:
                 logger.warning("stt background pass failed: %s", task.exception())
+        return partial
+
+    def _after_new_audio(self) -> str | None:
+        partial = self.take_partial()
         if self._pass_task is None and self._engine.has_free_worker and self._pass_is_due():
             self._pass_task = asyncio.create_task(self._background_pass())
         return partial
 
-    def pause_heard(self) -> None:
+    def pause_heard(self) -> asyncio.Future[str | None] | None:
         """The words up to this pause are wanted now: a pass starts at once if a worker is free, else
-        as soon as one is (on the next audio), without waiting for PAUSE_S of quiet."""
+        as soon as one is (on the next audio), without waiting for PAUSE_S of quiet. Returns, when
+        that pass started now, what resolves to its words (which the next feed then does not give
+        again); a pass already under way (it covers less) hands its words to the next feed."""
         self._pause_heard = True
         if self._pass_task is None and self._engine.has_free_worker and self._pass_is_due():
-            self._pass_task = asyncio.create_task(self._background_pass())
+            self._pass_task = task = asyncio.create_task(self._background_pass())
+            return asyncio.ensure_future(self._words_of(task))
+        return None
+
+    async def _words_of(self, task: asyncio.Task[None]) -> str | None:
+        await asyncio.wait([task])
+        # A feed that came after the pass already took its words (and gave them to its caller).
+        return self.take_partial() if self._pass_task is task else None
 
     def _pass_is_due(self) -> bool:
         covered = max(self._pass_end_samples, self._committed_samples)
