@@ -6,8 +6,9 @@ compares the two on the same audio, in this process: the time of one pass (media
 and what was heard.
 
 - English: Piper's voice (the app's LocalTextToSpeech), answers of 1-20 s including lists and
-  answers that trail off, clean and with white noise at 20 dB SNR; and each answer cut at 60 % of
-  its length (mid-word, as a background pass hears it). Word error rate against the text.
+  answers that trail off, clean and with white noise at 20 dB SNR; each answer cut at 60 % of its
+  length (mid-word, as a background pass hears it); and answers with a 2.5 s pause inside (where a
+  short window once made Whisper repeat a sentence). Word error rate against the text.
 - Korean and Japanese: espeak-ng through the app's LocalTextToSpeech, Whisper base. Character
   recall (as bench/japanese_recall.py counts it), since neither has reliable word boundaries.
 
@@ -123,6 +124,10 @@ async def main(repeats: int) -> None:
         cut = pcm[: int(len(pcm) * 0.6)]
         heard_words = len(words(text)) * 6 // 10
         cases.append(("en cut at 60 %", "en", " ".join(words(text)[:heard_words]), cut))
+    for first, then in [(ENGLISH[2], ENGLISH[0]), (ENGLISH[3], ENGLISH[9]), (ENGLISH[5], ENGLISH[1])]:
+        gap = np.zeros(int(2.5 * RECOGNITION_RATE), dtype=np.float32)
+        pcm = np.concatenate([await render(tts, first, "en"), gap, await render(tts, then, "en")])
+        cases.append(("en, 2.5 s pause inside", "en", f"{first} {then}", pcm))
     for text in KOREAN:
         cases.append(("ko (espeak-ng)", "ko", text, await render(tts, text, "ko")))
     for text in JAPANESE:

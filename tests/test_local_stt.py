@@ -190,3 +190,30 @@ def test_a_pass_that_loops_in_a_fitted_window_is_done_again_in_the_30_s_window(s
     monkeypatch.setattr(whisper_window, "fitted_segments", lambda model, pcm, language: loop)
     text = stt.transcribe_pcm(decode_to_pcm(en_webm), language="en")
     assert "S12" not in text and word_recall(EN_TEXT, text) >= 0.7, text
+
+
+def test_words_a_fitted_pass_places_after_the_end_of_the_audio_are_dropped(stt):
+    # Whisper sometimes repeats a sentence "at 28 s" of a 10 s window, in the silence it was given
+    # after the audio: those words were never said. The real tokenizer and features, scripted tokens.
+    from types import SimpleNamespace
+
+    from faster_whisper.tokenizer import Tokenizer
+
+    from interviews.providers import whisper_window
+
+    whisper = stt._model("en")
+    tokenizer = Tokenizer(whisper.hf_tokenizer, False, task="transcribe", language="en")
+
+    def at(seconds: float) -> int:
+        return tokenizer.timestamp_begin + round(seconds / 0.02)
+
+    said, repeated = tokenizer.encode(" Two of them were new graduates."), tokenizer.encode(" Two of them are new.")
+    tokens = [at(0.0), *said, at(5.0), at(28.0), *repeated, at(29.5)]
+    scripted = SimpleNamespace(
+        is_multilingual=False, generate=lambda *args, **kwargs: [SimpleNamespace(sequences_ids=[tokens])]
+    )
+    model = SimpleNamespace(
+        feature_extractor=whisper.feature_extractor, hf_tokenizer=whisper.hf_tokenizer, model=scripted
+    )
+    segments = whisper_window.fitted_segments(model, np.zeros(6 * 16000, dtype=np.float32), "en")
+    assert [(segment.end_s, segment.text) for segment in segments] == [(5.0, " Two of them were new graduates.")]

@@ -25,6 +25,7 @@ FIT_STEP_S = 2.0
 LOOPING_LETTERS_PER_S = 25.0
 MAX_TOKENS = 224  # per window, as Whisper's own decoding (half the decoder's context)
 HOP = 160  # samples per feature frame
+SILENT_TAIL_S = 0.1  # a segment starting in the last this much of the audio, or after it, is not heard
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +60,22 @@ def fitted_segments(model: Any, pcm: np.ndarray, language: str) -> list[Segment]
     duration_s = len(pcm) / RECOGNITION_RATE
     segments: list[Segment] = []
     words: list[int] = []
+    start_s = 0.0
     for token in result.sequences_ids[0]:
         if token < tokenizer.timestamp_begin:
             if token < tokenizer.eot:
                 words.append(token)
-        elif words:  # a timestamp after words closes a segment
-            end_s = min(duration_s, (token - tokenizer.timestamp_begin) * 0.02)
-            segments.append(Segment(end_s=end_s, text=tokenizer.decode(words)))
-            words = []
-    if words:
+            continue
+        at_s = (token - tokenizer.timestamp_begin) * 0.02
+        if not words:  # a timestamp before words opens a segment
+            start_s = at_s
+            continue
+        # A segment that begins after the audio has ended is Whisper making up words in the silence
+        # it was given (seen: a sentence repeated "at 28 s" of a 10 s window): not heard, dropped.
+        if start_s < duration_s - SILENT_TAIL_S:
+            segments.append(Segment(end_s=min(duration_s, at_s), text=tokenizer.decode(words)))
+        words = []
+    if words and start_s < duration_s - SILENT_TAIL_S:
         segments.append(Segment(end_s=duration_s, text=tokenizer.decode(words)))
     return segments
 
