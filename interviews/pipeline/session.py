@@ -86,6 +86,7 @@ class Session:
         self.turn_model = turn_model
         self.translate = translate  # the fixed sentences' words (prompts.PHRASES), in the interview's language
         self.ended = False
+        self.closed = False  # the socket closed: messages still queued for it are dropped
         self.end_reason = ""
         self.tasks = TaskGroup(interview_id=self.interview_id, on_bug=self._report_bug)
         self.lock = TurnLock(ended=lambda: self.ended)
@@ -193,7 +194,7 @@ class Session:
     async def close(self) -> None:
         """The socket closed (or another connection took over): stop all work, keep what was said,
         and flush the writes before returning, so a session taking over reads all of it."""
-        self.interruption.shutting_down = True
+        self.closed = self.interruption.shutting_down = True
         await self.intake.take_unfinished("connection closed before the answer ended")
         await self.tasks.cancel_all()
         await self.intake.close()
@@ -202,6 +203,8 @@ class Session:
         self.writer.stop()
 
     async def handle(self, message: ClientMessage) -> None:
+        if self.closed:  # e.g. audio that arrives after a flood closed the socket: nothing to feed
+            return
         if self.ended:
             await self.send(ErrorFrame(ErrorCode.ENDED, gettext_noop("The interview has ended.")))
             return

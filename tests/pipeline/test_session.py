@@ -6,8 +6,8 @@ from interviews.events import HistoryItem, PendingAnswer, RecordingTotals
 from interviews.pipeline.config import SessionConfig
 from interviews.pipeline.interruption import NOT_HEARD
 from interviews.pipeline.limits import Limits
-from interviews.protocol import AudioChunk, EndInterview
-from interviews.testing.harness import At, Harness, audio_end, make_snapshot, recording, tone
+from interviews.protocol import AudioChunk, AudioEnd, EndInterview
+from interviews.testing.harness import At, Harness, audio_end, make_snapshot, recording, speak, tone
 from interviews.testing.webm import make_test_webm
 
 GREETING = HistoryItem(turn=0, speaker="interviewer", text="Hello! Tell me about yourself.")
@@ -146,3 +146,16 @@ async def test_asking_for_a_person_ends_politely_in_fixed_words_and_flags_the_in
     assert run.kinds()[-1] == "interview_ended" and run.frames[-1].frame.reason == "human_requested"
     assert harness.llm.calls == []  # no model call: the request is honoured, not argued with
     assert run.store.ordered()[0].text.startswith("Sorry, can I speak to a real person")
+
+
+async def test_messages_that_arrive_after_the_session_closed_are_dropped():
+    # A flood closes the socket while the client's audio is still queued for the consumer: the
+    # listener is closed by then, and feeding it would crash the connection (1011) instead of
+    # letting it close as a flood (4008).
+    harness = Harness(hands_free=True, greeting_spoken=True)
+    chunks = speak(tone(1.0), at=1.0)
+    run = await harness.run(chunks[:5], until_s=1.5, close=True)
+    stored, sent = len(run.store.ordered()), len(run.frames)
+    for late in (chunks[5].message, AudioEnd(), EndInterview()):
+        await run.session.handle(late)
+    assert len(run.store.ordered()) == stored and len(run.frames) == sent
