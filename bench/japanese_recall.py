@@ -38,9 +38,15 @@ SENTENCES = [
 ]
 
 
-def _recall(reference: str, heard: str) -> float:
+def characters_heard(reference: str, heard: str) -> tuple[int, int]:
+    """(characters of `reference` found in `heard`, characters of `reference`), counted with repeats."""
     want, got = Counter(reference), Counter(heard)
-    return sum(min(count, got[char]) for char, count in want.items()) / max(1, sum(want.values()))
+    return sum(min(count, got[char]) for char, count in want.items()), sum(want.values())
+
+
+def _recall(reference: str, heard: str) -> float:
+    found, wanted = characters_heard(reference, heard)
+    return found / max(1, wanted)
 
 
 def _plain(text: str) -> str:

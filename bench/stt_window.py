@@ -23,7 +23,6 @@ import re
 import statistics
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +30,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import machine
+from bench.japanese_recall import MODELS_DIR, _plain, characters_heard
 from interviews.audio import RECOGNITION_RATE, decode_to_pcm
 from interviews.providers.base import Voice
 from interviews.providers.local_stt import LocalSpeechToText
 from interviews.providers.local_tts import LocalTextToSpeech
-
-MODELS_DIR = Path(__file__).resolve().parent.parent / "var" / "models"  # where the app joins Whisper base
 
 ENGLISH = [
     "Yes, twice.",
@@ -81,9 +79,8 @@ def wer(reference: str, heard: str) -> tuple[int, int]:
 
 
 def recall(reference: str, heard: str) -> tuple[int, int]:
-    """(characters heard, characters wanted), punctuation out."""
-    want, got = Counter(re.sub(r"[\W_]", "", reference)), Counter(re.sub(r"[\W_]", "", heard))
-    return sum(min(count, got[char]) for char, count in want.items()), sum(want.values())
+    """(characters heard, characters wanted), punctuation out, as bench/japanese_recall.py counts."""
+    return characters_heard(_plain(reference), _plain(heard))
 
 
 def with_noise(pcm: np.ndarray, snr_db: float, seed: int) -> np.ndarray:
