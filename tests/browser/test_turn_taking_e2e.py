@@ -66,10 +66,15 @@ INSTRUMENT = """() => {
     }
   };
   // The Web Audio fallback's context state changes are logged as the element's events would be.
+  // Its clock stands still while suspended, so where it went on from is its time when resume() was
+  // called: statechange comes later, after the clock has already moved on (by tens of ms under load).
   if (ctx) {
+    let resumedFrom = null;
+    const resume = ctx.resume.bind(ctx);
+    ctx.resume = () => { resumedFrom = ctx.currentTime; return resume(); };
     ctx.addEventListener('statechange', () => media.push({
       type: ctx.state === 'running' ? 'playing' : 'pause',
-      currentTime: ctx.currentTime,
+      currentTime: ctx.state === 'running' && resumedFrom !== null ? resumedFrom : ctx.currentTime,
       holds: debug.stats.holds,
       ignored: debug.stats.speechIgnored.backchannel + debug.stats.speechIgnored.echo,
       flushes: debug.stats.flushes.length,
