@@ -42,6 +42,8 @@ SERVE = [PYTHON, "-m", "interview_project.serve"]
 HOST = "127.0.0.1"
 # The page origin the simulated candidates send; the servers allow exactly it (DJANGO_ALLOWED_ORIGINS).
 ORIGIN = f"http://{HOST}"
+# `--postgres` without a value: this machine's server (each run makes and drops its own database on it).
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 CHUNK_S = 0.25  # MediaRecorder timeslice the candidate page uses
 # Variables of the developer's shell that would change what the benchmark measures.
 _SCRUBBED = (

@@ -25,6 +25,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (
+    DEFAULT_POSTGRES,
     Database,
     Fakes,
     Server,
@@ -38,7 +39,6 @@ from bench.harness import (
 )
 
 TARGET_P50_MS, TARGET_P95_MS = 30.0, 80.0
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def run(

@@ -30,6 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (
+    DEFAULT_POSTGRES,
     Database,
     Fakes,
     HandsFreeStream,
@@ -47,7 +48,6 @@ from bench.harness import (
     webm_answer,
 )
 
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 TABLE_KEYS = [
     ("overhead.client_ms", "overhead (client first audio - floor)"),
     ("overhead.server_ms", "overhead (server first audio sent - floor)"),

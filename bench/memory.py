@@ -1,7 +1,7 @@
 """Memory of one daphne process: at idle, per live session, and across 1,000 sequential turns.
 
 RSS is /proc/<pid>/status VmRSS of the daphne process. Three measurements per repeat, each repeat on a
-fresh daphne process (SQLite, fakes with the `instant` profile so the turns are quick):
+fresh daphne process (SQLite, or PostgreSQL with --postgres; fakes with the `instant` profile so the turns are quick):
 
 1. idle: right after start-up, and after one warm-up interview (imports, SDK clients, caches);
 2. live sessions: open sessions in steps of --step (each connected and greeted, then silent) up to
@@ -16,6 +16,7 @@ traceback, are printed and saved: what stays allocated turn after turn, and wher
 
     .venv/bin/python bench/memory.py --repeats 3 --out bench/results/memory.json
     .venv/bin/python bench/memory.py --repeats 1 --parts turns --tracemalloc --out bench/results/memory-tracemalloc.json
+    .venv/bin/python bench/memory.py --repeats 3 --parts turns --postgres
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (
+    DEFAULT_POSTGRES,
     ORIGIN,
     Database,
     Fakes,
@@ -207,10 +209,11 @@ def main() -> None:
     parser.add_argument("--parts", default="live,turns", help="which measurements after the idle ones")
     parser.add_argument("--tracemalloc", action="store_true", help="snapshots in daphne; see above")
     parser.add_argument("--snapshot-at", type=int, default=200, help="turns before the first snapshot")
+    parser.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES, default=None, help="PostgreSQL server URL")
     parser.add_argument("--out", default="")
     args = parser.parse_args()
     repeats = []
-    with Fakes("instant", max_seconds=1800) as fakes, Database() as db:
+    with Fakes("instant", max_seconds=1800) as fakes, Database(postgres_url=args.postgres) as db:
         for index in range(args.repeats):
             print(f"[memory repeat {index + 1}/{args.repeats}]", file=sys.stderr, flush=True)
             repeats.append(one_repeat(fakes, db, args, index))
