@@ -177,6 +177,12 @@ def decide(
         if short or words_disagree:
             return patient
         return Decision(config.silence_s, config.silence_s)
+    if short and question == Question.CLOSED and not words_lag and finished >= config.finished:
+        # A short answer to a closed question is often a fragment the recogniser leaves without a full
+        # stop ("4 engineers", "Since 2019"). Sure sound, no trailing off: the reply is prepared now and
+        # heard after the plain silence, not the patience (session 7: "Four engineers." waited 3 s).
+        fragment = words == Words.UNKNOWN and bool(partial.strip())
+        return Decision(config.assess_after_s, config.silence_s if fragment else config.short_heard_after_s)
     if words_disagree or (short and question == Question.OPEN):
         return patient
     if finished < config.finished:
@@ -184,5 +190,4 @@ def decide(
         # as without the model: Smart Turn hears espeak-ng's complete Korean as unfinished (0.24-0.30,
         # BENCHMARKS.md #20), which gave every Korean answer the full patience.
         return Decision(config.silence_s, config.silence_s) if closes_sentence(partial, language=language) else patient
-    heard = config.short_heard_after_s if short else config.assess_after_s
-    return Decision(config.assess_after_s, heard)
+    return Decision(config.assess_after_s, config.assess_after_s)

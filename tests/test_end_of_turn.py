@@ -111,6 +111,20 @@ def test_a_short_answer_is_whole_after_a_closed_question_and_a_preamble_after_an
     assert decision(finished=0.95, voiced_s=0.8, partial="Yes, twice.", question=Question.OPEN) == PATIENT
     closed = decision(finished=0.95, voiced_s=0.8, partial="Yes, twice.", question=Question.CLOSED)
     assert closed == Decision(CONFIG.assess_after_s, CONFIG.short_heard_after_s)
+    assert decision(finished=0.95, voiced_s=0.8, partial="", question=Question.CLOSED) == closed  # cloud: no words
+
+
+def test_a_short_fragment_after_a_closed_question_is_heard_after_the_silence_not_the_patience():
+    # Recognisers often leave a fragment unpunctuated: "4 Engineers". A sure sound ends it (the reply
+    # prepared at once) and the plain silence, not the patience, lets the reply be heard.
+    fragment = {"voiced_s": 1.1, "partial": "4 Engineers", "question": Question.CLOSED}
+    assert decision(finished=0.99, **fragment) == Decision(CONFIG.assess_after_s, CONFIG.silence_s)
+    # Not when the sound is unsure, the words lag or trail off, the question was open, or the answer long.
+    assert decision(finished=0.3, **fragment) == PATIENT
+    assert decision(finished=0.99, words_lag=True, **fragment) == PATIENT
+    assert decision(finished=0.99, **{**fragment, "partial": "4 engineers and"}) == PATIENT
+    assert decision(finished=0.99, **{**fragment, "question": Question.OPEN}) == PATIENT
+    assert decision(finished=0.99, **{**fragment, "voiced_s": 4.0}) == PATIENT
 
 
 def test_a_korean_sentence_closed_by_its_verb_ending_is_decided_by_the_silence_whatever_the_sound_says():
