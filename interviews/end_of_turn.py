@@ -106,6 +106,13 @@ def words_signal(partial: str, *, language: str) -> Words:
     return Words.DONE if text.endswith(_SENTENCE_END) else Words.UNKNOWN
 
 
+def only_a_comma(partial: str, *, language: str) -> bool:
+    """The words trail off by a final comma alone: with a full stop there instead they would end a
+    sentence. Recognisers often close a finished answer with one ("...new graduates,")."""
+    text = partial.strip()
+    return text.endswith((",", "，", "、")) and words_signal(text[:-1] + ".", language=language) == Words.DONE
+
+
 def closes_sentence(partial: str, *, language: str) -> bool:
     """The words end a sentence in the grammar itself (a Korean final verb ending), not only in the
     recogniser's punctuation."""
@@ -138,6 +145,7 @@ class TurnConfig:
     short_utterance_s: float = 2.5  # voice below this: likely a preamble when the question was open
     assess_after_s: float = 0.1  # the pause after which the model scores the end of the utterance
     finished: float = 0.5  # the model's probability from which the sound says "finished"
+    sure: float = 0.9  # ... and from which it outweighs a final comma (the silence then decides)
     # A short answer to a closed question, finished by sound and words: heard after this much
     # silence (the reply is ready sooner), so "Yes... well, twice" can still go on.
     short_heard_after_s: float = 0.8
@@ -168,6 +176,11 @@ def decide(
     words = words_signal(partial, language=language)
     short = voiced_s < config.short_utterance_s
     if words == Words.WAIT:
+        # A final comma alone against a sure sound: the silence decides, as without the model (list
+        # items score low, 0.01-0.37, BENCHMARKS.md #20; a finished "...new graduates," 0.97).
+        sure = finished is not None and finished >= config.sure and not words_lag
+        if sure and only_a_comma(partial, language=language):
+            return Decision(config.silence_s, config.silence_s)
         return patient
     # Words that end no sentence, or lag behind the pause, are no sign of an end: a transcript that
     # ends no sentence is more often a thought going on. Patience, decided again as soon as the words

@@ -11,6 +11,7 @@ from interviews.end_of_turn import (
     Words,
     closes_sentence,
     decide,
+    only_a_comma,
     question_kind,
     words_signal,
 )
@@ -139,3 +140,24 @@ def test_a_korean_sentence_closed_by_its_verb_ending_is_decided_by_the_silence_w
     assert decision(finished=0.3, partial="I ran it for three years.") == PATIENT
     # A short answer to an open question is still most likely a preamble.
     assert decision(finished=0.3, partial="네, 맞습니다.", language="ko", voiced_s=1.0) == PATIENT
+
+
+def test_a_final_comma_alone_against_a_sure_sound_lets_the_silence_decide():
+    # Whisper sometimes closes a finished answer with a comma: patience then waited 3 s after it.
+    done = "I led a team of four, two of them were new graduates,"
+    assert only_a_comma(done, language="en")
+    assert decision(finished=0.97, partial=done) == Decision(CONFIG.silence_s, CONFIG.silence_s)
+    # Not when the sound is less than sure, or the words lag behind the pause.
+    assert decision(finished=0.8, partial=done) == PATIENT
+    assert decision(finished=None, partial=done) == PATIENT
+    assert decision(finished=0.97, partial=done, words_lag=True) == PATIENT
+    # Not when the words trail off by more than the comma: a conjunction, a filler, "...", a Korean connective.
+    for partial, language in [
+        ("We tried caching and,", "en"),
+        ("So, um,", "en"),
+        ("we tried...", "en"),
+        ("결제 서비스를 만들었고,", "ko"),
+    ]:
+        assert not only_a_comma(partial, language=language), partial
+        assert decision(finished=0.97, partial=partial, language=language) == PATIENT, partial
+    assert only_a_comma("창고를 옮겼습니다,", language="ko")
