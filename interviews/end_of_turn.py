@@ -192,10 +192,13 @@ def decide(
         return Decision(config.silence_s, config.silence_s)
     if short and question == Question.CLOSED and not words_lag and finished >= config.finished:
         # A short answer to a closed question is often a fragment the recogniser leaves without a full
-        # stop ("4 engineers", "Since 2019"). Sure sound, no trailing off: the reply is prepared now and
-        # heard after the plain silence, not the patience (session 7: "Four engineers." waited 3 s).
-        fragment = words == Words.UNKNOWN and bool(partial.strip())
-        return Decision(config.assess_after_s, config.silence_s if fragment else config.short_heard_after_s)
+        # stop ("4 engineers", "Since 2019"). Sure sound, no trailing off: heard after the plain
+        # silence, not the patience (session 7: "Four engineers." waited 3 s). It ends only after
+        # 0.8 s, by when a later pass's full stop (often there, as in Korean "...했습니다.") makes it
+        # an answer heard after 0.8 s.
+        if words == Words.UNKNOWN and partial.strip():
+            return Decision(config.short_heard_after_s, config.silence_s)
+        return Decision(config.assess_after_s, config.short_heard_after_s)
     if words_disagree or (short and question == Question.OPEN):
         return patient
     if finished < config.finished:

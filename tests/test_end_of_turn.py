@@ -116,10 +116,10 @@ def test_a_short_answer_is_whole_after_a_closed_question_and_a_preamble_after_an
 
 
 def test_a_short_fragment_after_a_closed_question_is_heard_after_the_silence_not_the_patience():
-    # Recognisers often leave a fragment unpunctuated: "4 Engineers". A sure sound ends it (the reply
-    # prepared at once) and the plain silence, not the patience, lets the reply be heard.
+    # Recognisers often leave a fragment unpunctuated: "4 Engineers". A sure sound ends it once a
+    # full stop could have come (0.8 s), and the plain silence, not the patience, lets it be heard.
     fragment = {"voiced_s": 1.1, "partial": "4 Engineers", "question": Question.CLOSED}
-    assert decision(finished=0.99, **fragment) == Decision(CONFIG.assess_after_s, CONFIG.silence_s)
+    assert decision(finished=0.99, **fragment) == Decision(CONFIG.short_heard_after_s, CONFIG.silence_s)
     # Not when the sound is unsure, the words lag or trail off, the question was open, or the answer long.
     assert decision(finished=0.3, **fragment) == PATIENT
     assert decision(finished=0.99, words_lag=True, **fragment) == PATIENT
