@@ -12,6 +12,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402 (Django is set up fi
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 (Django is set up first)
 
 from interview_project.security import websocket_handshake_checks  # noqa: E402 (Django is set up first)
+from interviews.heap import freeze_start_up  # noqa: E402 (Django is set up first)
 from interviews.routing import websocket_urlpatterns  # noqa: E402 (Django is set up first)
 
 application = ProtocolTypeRouter(
@@ -22,3 +23,6 @@ application = ProtocolTypeRouter(
         "websocket": websocket_handshake_checks(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Nothing is live yet: what importing made is kept for good (interviews/heap.py).
+freeze_start_up()

@@ -55,6 +55,11 @@ def _warm() -> None:
         asyncio.run(warm())
     except Exception:
         logger.exception("warming the providers failed")
+    from interviews.consumers import live_session_count
+    from interviews.heap import freeze_start_up
+
+    if live_session_count() == 0:  # the SDKs and models warming imported: keep them for good too
+        freeze_start_up()
 
 
 def _sweep_forever(interval_s: float = 60.0) -> None:

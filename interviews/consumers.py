@@ -46,6 +46,12 @@ logger = logging.getLogger(__name__)
 # Live sessions in this process, for the per-server cap.
 _live_sessions: set[str] = set()
 
+
+def live_session_count() -> int:
+    """Interview sessions this process holds now."""
+    return len(_live_sessions)
+
+
 # How long a new connection waits for the session it replaces to store its unfinished answer. A
 # live session answers within milliseconds; this only runs out when its process hangs (a process
 # that died is recognised by its silence and not waited for: services.LIVE_SESSION_SILENCE).

@@ -1,15 +1,26 @@
-"""Give the C heap's free pages back to the system when a session ends, so RSS follows what is in use.
+"""Memory that sessions leave behind: the heap's free pages, and the garbage collector's start-up load.
+
+Freed heap pages go back to the system when a session ends, so RSS follows what is in use.
 
 CPython (for blocks over 512 bytes), PyAV, ONNX Runtime and the SDKs allocate through glibc's malloc.
 An interview frees nearly all it allocated, but scattered over the heap, and glibc keeps those pages:
 over 700 turns malloc's bytes in use stayed flat (+0.15 MB) while its free bytes grew 11.0 -> 14.8 MB,
 and RSS with them (BENCHMARKS.md, #22). `malloc_trim(0)` hands whole free pages back (madvise) and
 shrinks the heap's top; it took ~1 ms there. Without glibc (musl, macOS) there is nothing to call.
+
+A session's objects are freed by the cyclic collector (tasks, frames, tracebacks and the turns they
+hold refer to each other), and only its full collections reach them, as they outlive the younger
+generations. Python runs one when the objects waiting for it reach a quarter of all long-lived
+ones, and with start-up's ~190,000 (modules, classes, SDK models) counted that was every 50-70
+interviews, each collection taking ~120 ms of the GIL; the sessions' garbage, audio included, waited
+that long. `freeze_start_up()` moves what start-up made into the permanent generation, which
+collections skip: full collections then come sooner and cost what the live sessions hold.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -44,3 +55,11 @@ def release_free_memory() -> bool:
         return False
     finally:
         _busy.release()
+
+
+def freeze_start_up() -> None:
+    """Collect, then take every object alive now out of the collector's sight (gc.freeze). Only
+    while no session is live: a frozen object that later becomes cyclic garbage is never freed."""
+    gc.collect()
+    gc.freeze()
+    logger.debug("froze %d start-up objects", gc.get_freeze_count())
