@@ -24,7 +24,7 @@ from django.utils.translation import gettext_noop
 from interviews import selectors, services
 from interviews.events import SessionClaim, SessionSuperseded
 from interviews.exceptions import InterviewError
-from interviews.heap import release_free_memory
+from interviews.heap import release_free_memory_soon
 from interviews.i18n import translate
 from interviews.pipeline import InterviewFinished, Session, SessionConfig, SessionEvent, TurnHeard
 from interviews.protocol import (
@@ -207,7 +207,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         if self.session is not None:
             await self.session.close()
             # What the conversation allocated is freed by now: give its heap pages back (heap.py).
-            await asyncio.to_thread(release_free_memory)
+            release_free_memory_soon()
         if self.interview_id is None:
             return
         group = interview_group(self.interview_id)

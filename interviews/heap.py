@@ -24,6 +24,7 @@ import gc
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 
 _trim = _malloc_trim()
 _busy = threading.Lock()
+_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heap")
 
 
 def release_free_memory() -> bool:
@@ -55,6 +57,12 @@ def release_free_memory() -> bool:
         return False
     finally:
         _busy.release()
+
+
+def release_free_memory_soon() -> None:
+    """Non-blocking: `release_free_memory` on a thread of its own; nothing waits for it, so a
+    session's shutdown has no extra await (where it could be cancelled) and no extra time."""
+    _worker.submit(release_free_memory)
 
 
 def freeze_start_up() -> None:
