@@ -42,6 +42,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
 _trim = _malloc_trim()
 _busy = threading.Lock()
 _worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="heap")
+_queued = threading.Lock()  # held while a call waits in _worker's queue
 
 
 def release_free_memory() -> bool:
@@ -61,8 +62,15 @@ def release_free_memory() -> bool:
 
 def release_free_memory_soon() -> None:
     """Non-blocking: `release_free_memory` on a thread of its own; nothing waits for it, so a
-    session's shutdown has no extra await (where it could be cancelled) and no extra time."""
-    _worker.submit(release_free_memory)
+    session's shutdown has no extra await (where it could be cancelled) and no extra time. Sessions
+    that end while a call still waits to run share it (fifty at once make one call, not fifty)."""
+    if _queued.acquire(blocking=False):
+        _worker.submit(_release_queued)
+
+
+def _release_queued() -> None:
+    _queued.release()  # from here on, a session that ends queues the next call
+    release_free_memory()
 
 
 def freeze_start_up() -> None:

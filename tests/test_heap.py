@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 
 from interviews import heap
 
@@ -80,3 +81,23 @@ FREEZE = textwrap.dedent(
 def test_start_up_is_frozen_and_later_garbage_is_still_collected():
     out = subprocess.run([sys.executable, "-c", FREEZE], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.split() == ["True", "True", "True"], out.stdout
+
+
+def test_sessions_ending_together_share_one_call(monkeypatch):
+    calls: list[int] = []
+
+    def counted() -> bool:
+        calls.append(1)
+        return True
+
+    monkeypatch.setattr(heap, "release_free_memory", counted)
+    gate = threading.Event()
+    heap._worker.submit(gate.wait, 10)  # the worker is busy: the calls below wait in its queue
+    for _ in range(5):
+        heap.release_free_memory_soon()
+    gate.set()
+    heap._worker.submit(lambda: None).result(timeout=10)  # all queued work has run
+    assert calls == [1]
+    heap.release_free_memory_soon()  # once that call has started, the next session queues another
+    heap._worker.submit(lambda: None).result(timeout=10)
+    assert calls == [1, 1]
