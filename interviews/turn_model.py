@@ -5,8 +5,14 @@ scripts/fetch_models.py with its licence, see models/README): a Whisper-style en
 log-mel features of the last 8 s of 16 kHz audio, trained on where people finish their turns. The
 features come from faster-whisper's feature extractor (the same computation as the model's
 reference; checked equal to pipecat's own), after zero-mean, unit-variance normalisation as the
-model was trained with. One decision costs ~80 ms of one core here: it runs in a worker thread,
+model was trained with. One decision costs ~60 ms of one core here: it runs in a worker thread,
 once per pause, never per audio chunk.
+
+numpy's OpenBLAS keeps a thread per core, and after a matrix product they spin waiting for the
+next one. The feature extractor's one product left them spinning through the whole ONNX run: a
+score took ~110 ms of CPU for ~60 ms of wall time, CPU that other sessions' audio needed. So the
+process's BLAS is held to one thread when the model loads (nothing else here multiplies matrices
+big enough to gain from more).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +71,7 @@ def load_turn_model(models_dir: Path) -> TurnModel | None:
     with _lock:
         if path not in _models:
             if path.exists():
+                threadpool_limits(limits=1, user_api="blas")
                 _models[path] = TurnModel(path)
             else:
                 logger.warning("end-of-turn model missing (%s): run `make setup`; using silence and words only", path)

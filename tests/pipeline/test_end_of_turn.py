@@ -12,6 +12,7 @@ import threading
 import numpy as np
 import pytest
 from django.conf import settings
+from threadpoolctl import threadpool_info
 
 from interviews.audio import RECOGNITION_RATE, decode_to_pcm
 from interviews.end_of_turn import TurnConfig
@@ -64,6 +65,14 @@ def microphone(*parts: np.ndarray, until_s: float) -> np.ndarray:
 def asked(question: str) -> Harness:
     """A session where the interviewer's last words were `question`."""
     return Harness(hands_free=True, greeting_spoken=True, history=[HistoryItem(0, "interviewer", question)])
+
+
+def test_the_loaded_model_leaves_numpy_one_blas_thread(turn_model):
+    # More would spin after the feature extractor's matrix product, through the whole ONNX run:
+    # nearly twice the CPU per score, taken from the other sessions' audio.
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas, "numpy's BLAS is not visible to threadpoolctl"
+    assert [pool["num_threads"] for pool in blas] == [1] * len(blas)
 
 
 async def test_a_finished_answer_is_answered_after_a_short_pause(said, turn_model):
