@@ -7,8 +7,8 @@ app's own listening code, the way the pipeline calls it, while a probe measures 
 who answers about two thirds of the time, as in an interview.
 
 - hands-free: one continuous WebM/Opus recording in the page's 50 ms timeslices; every slice goes
-  through `Listener.feed` (incremental decode to 16 kHz + Silero VAD + the endpointer) on a worker
-  thread, as `HandsFreeIntake.feed` runs it, and each pause the listener asks about is scored by
+  through `Listener.feed` (incremental decode to 16 kHz + Silero VAD + the endpointer) on the
+  listening pool, as `HandsFreeIntake.feed` runs it, and each pause the listener asks about is scored by
   the end-of-turn model on a worker thread (`--no-turn-model`: without). Listeners are created as
   sessions start, on a worker thread.
 - push-to-talk: the answer's WebM/Opus in 250 ms timeslices; every slice goes to `AudioMeter.push`
@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 
 from interviews.audio import RECOGNITION_RATE, AudioMeter, decode_to_pcm  # noqa: E402 (after sys.path)
+from interviews.pipeline.hands_free import LISTENING  # noqa: E402 (after sys.path)
 from interviews.testing.webm import webm_chunks  # noqa: E402 (after sys.path)
 from interviews.turn_taking import STREAM_TIMESLICE_S, Listener  # noqa: E402 (after sys.path)
 
@@ -130,7 +131,7 @@ async def hands_free_session(
         if listener is None:
             listener = await make_listener()
             listener.scores_pauses = turn_model is not None
-        events, _added = await asyncio.to_thread(listener.feed, chunk)
+        events, _added = await asyncio.get_running_loop().run_in_executor(LISTENING, listener.feed, chunk)
         for event in events:
             counts[event.kind] = counts.get(event.kind, 0) + 1
             if event.kind == "pause" and event.pcm is not None:  # as HandsFreeIntake._score

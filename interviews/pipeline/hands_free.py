@@ -13,7 +13,9 @@ Around the listener's events this decides what the candidate's voice means:
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -40,6 +42,11 @@ MAX_JOINED_PAUSE_S = 5.0
 # the page stops holding the interviewer for them (it lowers its volume instead): a noisy room or
 # leaking speakers must not make the interviewer stutter.
 MAX_HOLDS_PER_TURN = 2
+# Every session's microphone is decoded and its voice detected (Listener.feed) on a pool of its own,
+# one thread per core. On the shared pool (six threads here) each 50 ms chunk woke a sleeping
+# thread; a few threads kept busy by all the sessions take the same chunks with ~20 % less CPU at
+# 50 sessions (bench/capacity.py, BENCHMARKS.md #22), and nothing else queues behind them.
+LISTENING = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="listening")
 
 
 @dataclass
@@ -143,7 +150,7 @@ class HandsFreeIntake:
         # a sound yet in reply to an answer the candidate is only pausing in (that answer reopens).
         listener.interviewer_speaking = self.interruption.busy() and self.reopenable() is None
         try:
-            events, added = await self.runtime.to_thread(listener.feed, data)
+            events, added = await self.runtime.in_executor(LISTENING, listener.feed, data)
         except AudioDecodeError:
             await self.runtime.to_thread(listener.close)
             self.listener, self.utterance = None, None
