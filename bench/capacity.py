@@ -8,16 +8,18 @@ who answers about two thirds of the time, as in an interview.
 
 - hands-free: one continuous WebM/Opus recording in the page's 50 ms timeslices; every slice goes
   through `Listener.feed` (incremental decode to 16 kHz + Silero VAD + the endpointer) on the
-  listening pool, as `HandsFreeIntake.feed` runs it, and each pause the listener asks about is scored by
-  the end-of-turn model on a worker thread (`--no-turn-model`: without). Listeners are created as
-  sessions start, on a worker thread.
+  listening pool, as `HandsFreeIntake.feed` runs it, and each pause the listener asks about is
+  scored by the end-of-turn model on its own thread, as the app does (`--no-turn-model`: without).
+  Listeners are created as sessions start, on a worker thread.
 - push-to-talk: the answer's WebM/Opus in 250 ms timeslices; every slice goes to `AudioMeter.push`
   (on the loop, decoded behind the arrivals by the meter's thread), as `PushToTalkIntake.feed` does;
   `finish` at the end of each answer. Only the answers are streamed (the button is held only then),
   and CPU is per second of recorded answer.
 
 CPU is the whole process's (all threads: `time.process_time`), minus the idle loop's own; "% of a
-core per session" = CPU-ms per session-second / 10.
+core per session" = CPU-ms per session-second / 10. The same CPU by thread (from /proc, the idle
+loop included): MainThread is the event loop, `listening` the listening pool, `end-of-turn` the
+model's scores.
 
     .venv/bin/python bench/capacity.py --levels 1,10,25,50,100 --seconds 20 --repeats 3
     .venv/bin/python bench/capacity.py --modes hands-free --levels 50 --seconds 20 --repeats 1
@@ -29,8 +31,10 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +48,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interview_project.settings")
 
 from interviews.audio import RECOGNITION_RATE, AudioMeter, decode_to_pcm  # noqa: E402 (after sys.path)
 from interviews.pipeline.listening import LISTENING  # noqa: E402 (after sys.path)
+from interviews.pipeline.pauses import SCORING  # noqa: E402 (after sys.path)
 from interviews.testing.webm import webm_chunks  # noqa: E402 (after sys.path)
 from interviews.turn_taking import STREAM_TIMESLICE_S, Listener  # noqa: E402 (after sys.path)
 
@@ -63,6 +68,22 @@ def speech_and_silence(seconds: float) -> tuple[np.ndarray, np.ndarray]:
     block = np.concatenate([speech, np.zeros(int(SILENCE_S * RECOGNITION_RATE), dtype=np.float32)])
     repeats = int(np.ceil(seconds * RECOGNITION_RATE / len(block)))
     return np.tile(block, repeats)[: int(seconds * RECOGNITION_RATE)], speech
+
+
+def thread_cpu_ms() -> dict[str, float]:
+    """CPU used so far by this process's threads, by kind (the thread's name without its number)."""
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        name = names.get(int(task.name), "native (not a Python thread)")
+        kind = re.sub(r"([-_]\d+)+$", "", name)
+        used[kind] = used.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) * tick_ms
+    return used
 
 
 def rss_mb() -> float:
@@ -122,7 +143,7 @@ async def hands_free_session(
 
     async def score(pcm: np.ndarray, pause: int) -> None:
         assert listener is not None
-        probability = await asyncio.to_thread(turn_model.probability, pcm)
+        probability = await asyncio.get_running_loop().run_in_executor(SCORING, turn_model.probability, pcm)
         if listener.pause == pause and listener.in_utterance:
             listener.finished = probability
 
@@ -202,9 +223,10 @@ async def one_level(mode: str, sessions: int, seconds: float, ramp_s: float, tur
     rss_before_mb = rss_mb()
     probe = LagProbe()
     probe.start()
-    cpu, wall = time.process_time(), time.perf_counter()
+    cpu, wall, threads_before = time.process_time(), time.perf_counter(), thread_cpu_ms()
     await asyncio.gather(*jobs)
     cpu_s, wall_s = time.process_time() - cpu, time.perf_counter() - wall
+    threads = {k: v - threads_before.get(k, 0.0) for k, v in thread_cpu_ms().items()}
     lag = await probe.stop()
     work_cpu_s = max(0.0, cpu_s - idle * wall_s)
     per_session_second_ms = 1000 * work_cpu_s / (sessions * session_seconds)
@@ -218,6 +240,12 @@ async def one_level(mode: str, sessions: int, seconds: float, ramp_s: float, tur
         "cpu_ms_per_session_second": round(per_session_second_ms, 3),
         "core_percent_per_session": round(per_session_second_ms / 10, 3),
         "loop_lag": lag,
+        # Where the CPU went, per session-second (the main thread is the event loop).
+        "thread_cpu_ms_per_session_second": {
+            kind: round(ms / (sessions * session_seconds), 2)
+            for kind, ms in sorted(threads.items(), key=lambda item: -item[1])
+            if ms > 0
+        },
         "rss_growth_mb_per_session": round((probe.peak_rss_mb - rss_before_mb) / sessions, 2),
         "events": counts,
         "load_avg": machine_load(),
@@ -247,7 +275,7 @@ def main() -> None:
     turn_model = None if args.no_turn_model else load_turn_model(ROOT / "models")
     results: list[dict[str, Any]] = []
     print(f"load average at start: {machine_load()}; cpus {os.cpu_count()}")
-    print(f"CPU to start one listener (Silero model load): {listener_start_cpu_ms()} ms", flush=True)
+    print(f"CPU to start one listener: {listener_start_cpu_ms()} ms", flush=True)
     for mode in [m for m in args.modes.split(",") if m]:
         for sessions in [int(x) for x in args.levels.split(",") if x]:
             runs = []
@@ -263,7 +291,8 @@ def main() -> None:
                 f" | loop lag p50 {median_spread(lag50)} ms, p99 {median_spread(lag99)} ms"
                 f" | behind real time {median_spread(behind)} s | load {runs[-1]['load_avg']}"
                 f" | peak RSS growth per session {runs[-1]['rss_growth_mb_per_session']} MB"
-                f" | events {runs[-1]['events']}",
+                f" | events {runs[-1]['events']}"
+                f" | CPU-ms per session-second by thread {runs[-1]['thread_cpu_ms_per_session_second']}",
                 flush=True,
             )
     if args.out:

@@ -418,7 +418,10 @@ INTERVIEW: dict[str, Any] = {
     "MAX_ANSWERS": env_int("INTERVIEW_MAX_ANSWERS", 300),
     "MAX_INTERVIEW_AUDIO_SECONDS": env_float("INTERVIEW_MAX_INTERVIEW_AUDIO_SECONDS", 4 * 3600.0),
     "MAX_INTERVIEW_AUDIO_BYTES": env_int("INTERVIEW_MAX_INTERVIEW_AUDIO_BYTES", 512_000_000),
+    # Messages from one socket: this many a second on average, and this many at once (a loaded server
+    # reads a stalled socket's queued audio chunks in one go; the page sends 20 a second).
     "MAX_MESSAGES_PER_SECOND": env_float("INTERVIEW_MAX_MESSAGES_PER_SECOND", 50.0),
+    "MAX_MESSAGE_BURST": env_int("INTERVIEW_MAX_MESSAGE_BURST", 250),
     "MAX_SESSIONS": env_int("INTERVIEW_MAX_SESSIONS", 500),
     "DEFAULT_EXPIRY_DAYS": env_int("INTERVIEW_DEFAULT_EXPIRY_DAYS", 7),
     # An interview in progress with no connection for this long becomes "abandoned".

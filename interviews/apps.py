@@ -44,12 +44,14 @@ class InterviewsConfig(AppConfig):
 def _warm() -> None:
     from interviews.provider_settings import fresh_providers
     from interviews.turn_model import load_turn_model
+    from interviews.vad import VAD
 
     async def warm() -> None:
         providers = fresh_providers()
         await providers.warm()
         logger.info("providers warm: %s", providers.describe())
         load_turn_model(settings.MODELS_DIR)  # hands-free end of turn
+        VAD.warm()  # hands-free voice detection
 
     try:
         asyncio.run(warm())

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 async def test_a_flood_is_stopped_while_other_sessions_stay_responsive(settings, fake_openai):
-    settings.INTERVIEW = {**settings.INTERVIEW, "MAX_MESSAGES_PER_SECOND": 20}
+    settings.INTERVIEW = {**settings.INTERVIEW, "MAX_MESSAGES_PER_SECOND": 20, "MAX_MESSAGE_BURST": 20}
     calm, flooder = await new_interview(), await new_interview()
     calm_comm, _ = await connect(calm.invite_token)
     flood_comm, _ = await connect(flooder.invite_token)

@@ -13,6 +13,7 @@ Around the listener's events this decides what the candidate's voice means:
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from interviews.audio import RECOGNITION_RATE, AudioDecodeError, decode_to_pcm, 
 from interviews.end_of_turn import question_kind
 from interviews.languages import gettext_noop
 from interviews.pipeline.answering import Answers
+from interviews.pipeline.backlog import Backlog
 from interviews.pipeline.events import CancelReason, RecordedAnswer
 from interviews.pipeline.interruption import Interruption
 from interviews.pipeline.limits import Budget, Limits
@@ -34,6 +36,8 @@ from interviews.protocol import ErrorCode, ErrorFrame, SpeechEnded, SpeechStarte
 from interviews.providers.base import PcmTranscriptionStream, ProviderError
 from interviews.providers.registry import SpeechToTextChain
 from interviews.turn_taking import EndpointConfig, Listener, ListenerEvent, is_echo
+
+logger = logging.getLogger(__name__)
 
 # A pause longer than this inside a reopened answer is stored shortened to it.
 MAX_JOINED_PAUSE_S = 5.0
@@ -109,6 +113,7 @@ class HandsFreeIntake:
         self.pauses = PauseSignals(
             runtime=runtime, stepping=self.stepping, turn_model=turn_model, ended=self._ended_between
         )
+        self.backlog = Backlog(self._feed, lock=self.stepping)
         self._question_of: str | None = None  # the interviewer's words the listener's question kind is of
         self.listener: Listener | None = None
         self.utterance: Utterance | None = None
@@ -118,9 +123,9 @@ class HandsFreeIntake:
     # --- the stream --------------------------------------------------------------------------
 
     async def feed(self, data: bytes) -> None:
-        """Feed the listener; speech start, barge-in and end of answer come out as events."""
-        async with self.stepping:
-            await self._feed(data)
+        """Feed the listener (now, or with the chunks after it if it is busy); speech start, barge-in
+        and end of answer come out as events."""
+        self.backlog.put(data)
 
     async def _feed(self, data: bytes) -> None:
         if self.listener is None:
@@ -188,6 +193,7 @@ class HandsFreeIntake:
 
     async def end(self) -> None:
         """An explicit end (e.g. a push-to-talk release) ends the utterance without waiting."""
+        await self.backlog.drained()
         async with self.stepping:
             if self.listener is not None and self.listener.in_utterance:
                 await self._speech_ended(self.listener.force_end())
@@ -347,6 +353,10 @@ class HandsFreeIntake:
             return None  # the final transcription reports it
 
     async def take_unfinished(self, reason: str) -> None:
+        try:
+            await self.backlog.drained()  # the audio still queued belongs to the answer
+        except Exception:
+            logger.exception("hands-free audio could not be fed before the answer was taken")
         utterance, listener = self.utterance, self.listener
         self.utterance = None
         if utterance is None or listener is None:
@@ -371,6 +381,7 @@ class HandsFreeIntake:
         await self.answers.store_unfinished(answer)
 
     async def close(self) -> None:
+        self.backlog.cancel()
         for task in (self.pauses.scoring, self.pauses.catching_up):
             if task is not None:
                 task.cancel()
