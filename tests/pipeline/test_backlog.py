@@ -10,7 +10,8 @@ from interviews.pipeline.backlog import Backlog
 from interviews.protocol import EBML_MAGIC
 
 
-async def test_chunks_that_arrive_during_a_feed_are_fed_together_in_order_and_a_new_recording_apart():
+def gated() -> tuple[Backlog, list[bytes], asyncio.Event]:
+    """A backlog whose feeds are recorded, each then held until the event is set."""
     fed: list[bytes] = []
     gate = asyncio.Event()
 
@@ -18,7 +19,11 @@ async def test_chunks_that_arrive_during_a_feed_are_fed_together_in_order_and_a_
         fed.append(data)
         await gate.wait()
 
-    backlog = Backlog(feed, lock=asyncio.Lock())
+    return Backlog(feed, lock=asyncio.Lock()), fed, gate
+
+
+async def test_chunks_that_arrive_during_a_feed_are_fed_together_in_order_and_a_new_recording_apart():
+    backlog, fed, gate = gated()
     backlog.put(b"a")
     await asyncio.sleep(0)
     for chunk in (b"b", b"c", EBML_MAGIC + b"new", b"d"):
@@ -50,14 +55,7 @@ async def test_a_feed_that_fails_raises_at_the_next_chunk_or_wait_and_cancel_dro
     with pytest.raises(ValueError, match="broken"):
         backlog.put(b"next")
 
-    fed: list[bytes] = []
-    stuck = asyncio.Event()
-
-    async def slow(data: bytes) -> None:
-        fed.append(data)
-        await stuck.wait()
-
-    backlog = Backlog(slow, lock=asyncio.Lock())
+    backlog, fed, stuck = gated()
     backlog.put(b"x")
     await asyncio.sleep(0)
     backlog.put(b"y")
