@@ -10,7 +10,7 @@ who answers about two thirds of the time, as in an interview.
   through `Listener.feed` (incremental decode to 16 kHz + Silero VAD + the endpointer) on the
   listening pool, as `HandsFreeIntake.feed` runs it, and each pause the listener asks about is
   scored by the end-of-turn model on its own thread, as the app does (`--no-turn-model`: without).
-  Listeners are created as sessions start, on a worker thread.
+  Listeners are created as sessions start, on the loop.
 - push-to-talk: the answer's WebM/Opus in 250 ms timeslices; every slice goes to `AudioMeter.push`
   (on the loop, decoded behind the arrivals by the meter's thread), as `PushToTalkIntake.feed` does;
   `finish` at the end of each answer. Only the answers are streamed (the button is held only then),
@@ -169,12 +169,12 @@ async def hands_free_session(
 
 
 async def make_listener() -> Listener:
-    """On a worker thread, as HandsFreeIntake.feed does (since #22; it was made on the loop before)."""
-    return await asyncio.to_thread(Listener, language="en")
+    """On the loop, as HandsFreeIntake.feed does (a listener holds no model of its own)."""
+    return Listener(language="en")
 
 
 def listener_start_cpu_ms(count: int = 20) -> float:
-    """CPU to make one listener (its Silero model loads per listener), median of `count`."""
+    """CPU to make one listener (its VAD state only; the ONNX session is shared), median of `count`."""
     costs = []
     for _ in range(count):
         before = time.process_time()

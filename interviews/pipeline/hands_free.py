@@ -134,9 +134,8 @@ class HandsFreeIntake:
                     ErrorFrame(ErrorCode.BAD_AUDIO, gettext_noop("The microphone stream is not audio we can use."))
                 )
                 return
-            # Loading the listener's Silero model takes milliseconds of CPU: not on the loop that
-            # every session's audio and replies share.
-            listener = await self.runtime.to_thread(Listener, language=self.language, config=self.endpoint)
+            # A listener holds no model of its own (interviews/vad.py): made here, without a hand-off.
+            listener = Listener(language=self.language, config=self.endpoint)
             listener.scores_pauses = self.turn_model is not None
             self.listener = listener
         listener = self.listener

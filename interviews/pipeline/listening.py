@@ -62,15 +62,17 @@ class ListeningPool(Executor):
         while True:
             batch = [carried or work_queue.get()]
             carried = None
+            listeners = {id(batch[0][0])}
             while len(batch) < MAX_BATCH:
                 try:
                     work = work_queue.get_nowait()
                 except queue.Empty:
                     break
-                if any(work[0] is listener for listener, _, _ in batch):
+                if id(work[0]) in listeners:
                     carried = work  # a listener's next chunk goes after this one's events: next batch
                     break
                 batch.append(work)
+                listeners.add(id(work[0]))
             self._run([work for work in batch if work[2].set_running_or_notify_cancel()])
 
     @staticmethod
