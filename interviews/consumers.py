@@ -84,6 +84,15 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     epoch = 0
     language = settings.LANGUAGE_CODE  # the interview's, once it is known: every error frame is in it
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the consumer ends, a crash in channels' dispatch included, its slot, its
+            # claim on the interview and what its conversation was doing are not left behind.
+            if hasattr(self, "_shut_down"):
+                await self._shutdown()
+
     async def connect(self) -> None:
         self._shut_down = False
         self._starting: asyncio.Task[None] | None = None

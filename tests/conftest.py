@@ -24,6 +24,22 @@ def _no_background_evaluation(settings: Any) -> None:
     settings.INTERVIEW_EVALUATE_ON_FINISH = False
 
 
+@pytest.fixture(autouse=True)
+def _channel_layer_per_test() -> Any:
+    """Each test's event loop gets channel layers of its own.
+
+    channels keeps one layer per process, and channels_redis keeps a receive lock on it. Daphne
+    runs one loop for its life; pytest-asyncio gives each test a new one. A lock bound to an earlier
+    test's loop then failed a later test's consumer in its cleanup ("bound to a different event
+    loop"), now and then, and the slot that consumer held stayed taken for the tests after it.
+    """
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
     from django.db import connections

@@ -14,8 +14,9 @@ from django.db import OperationalError
 from django.utils import timezone
 
 from interviews.audio import RECOGNITION_RATE, wav_seconds
+from interviews.consumers import InterviewConsumer, live_session_count
 from interviews.events import TurnRecord
-from interviews.models import Turn
+from interviews.models import Interview, Turn
 from interviews.pipeline import Session, SessionConfig
 from interviews.protocol import AudioChunk, AudioEnd, CloseCode, ServerFrame
 from interviews.provider_settings import configured_providers
@@ -59,6 +60,24 @@ async def test_the_server_refuses_sessions_over_its_cap(settings):
     assert (await refused.receive_output(timeout=5))["code"] == CloseCode.BUSY
     await refused.disconnect()
     await comm.disconnect()
+
+
+async def test_a_consumer_that_crashes_frees_its_slot_and_its_claim_on_the_interview(monkeypatch):
+    async def crash(self, message):
+        raise RuntimeError("a bug in dispatch")
+
+    interview = await new_interview()
+    comm, _ = await connect(interview.invite_token)
+    await receive_until(comm, "ai_audio_end")
+    assert live_session_count() == 1
+    monkeypatch.setattr(InterviewConsumer, "websocket_receive", crash)
+    await comm.send_json_to({"type": "end_interview"})
+    with pytest.raises(RuntimeError, match="a bug in dispatch"):
+        await comm.receive_output(timeout=5)
+    assert live_session_count() == 0
+    stored = await database_sync_to_async(Interview.objects.get)(pk=interview.pk)
+    assert stored.live_channel == ""
+    assert [t.index for t in await turns_of(interview)] == [0]  # the greeting it spoke is kept
 
 
 async def test_an_answer_over_the_limit_is_cut_there_and_the_rest_dropped(settings, fake_openai):
