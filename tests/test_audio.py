@@ -19,6 +19,7 @@ from interviews.audio import (
     encode_mp3,
     pcm_duration_s,
 )
+from interviews.audio.pcm import mono_resampler, resample_frame, resample_frames
 from interviews.testing.webm import make_test_webm, webm_chunks
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -117,6 +118,18 @@ def test_webm_opus_decoder_matches_whole_decode_in_the_callers_thread():
     assert 0 <= len(decoded) - len(whole) <= 16000 * 0.015
     assert float(np.max(np.abs(decoded[: len(whole)] - whole))) < 1e-3
     assert decoder.samples_total == len(decoded)
+
+
+def test_resampling_a_chunks_frames_together_gives_the_samples_of_one_call_per_frame():
+    with av.open(str(FIXTURES / "answer_en.webm")) as container:
+        frames = list(container.decode(audio=0))
+    assert len(frames) > 100
+    one_by_one, together = mono_resampler(RECOGNITION_RATE), mono_resampler(RECOGNITION_RATE)
+    expected = [part for frame in frames for part in resample_frame(one_by_one, frame)]
+    got = [part for start in range(0, len(frames), 3) for part in resample_frames(together, frames[start : start + 3])]
+    expected += resample_frame(one_by_one, None)
+    got += resample_frame(together, None)
+    assert np.array_equal(np.concatenate(got), np.concatenate(expected))
 
 
 def test_webm_opus_decoder_hands_over_each_timeslice_as_it_arrives():

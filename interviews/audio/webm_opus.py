@@ -8,7 +8,14 @@ import logging
 import av
 import numpy as np
 
-from interviews.audio.pcm import RECOGNITION_RATE, AudioDecodeError, concat_pcm, mono_resampler, resample_frame
+from interviews.audio.pcm import (
+    RECOGNITION_RATE,
+    AudioDecodeError,
+    concat_pcm,
+    mono_resampler,
+    resample_frame,
+    resample_frames,
+)
 from interviews.audio.streaming import IncrementalDecoder
 
 logger = logging.getLogger(__name__)
@@ -71,18 +78,15 @@ class WebmOpusDecoder:
         if self._codec is None:
             self._seen += chunk
         self._buffer += chunk
-        parts: list[np.ndarray] = []
+        decoded: list[av.AudioFrame] = []
         for frame in self._frames():
             if self._fallback is not None:
                 return self._fallback.feed(b"")
             try:
-                decoded = self._opus().decode(av.Packet(frame))
+                decoded.extend(self._opus().decode(av.Packet(frame)))
             except av.FFmpegError as exc:  # one damaged packet: skip it, keep the stream
                 logger.debug("skipping undecodable packet: %s", exc)
-                continue
-            for out in decoded:
-                parts.extend(resample_frame(self._resampler, out))
-        pcm = concat_pcm(parts)
+        pcm = concat_pcm(resample_frames(self._resampler, decoded))
         self._samples_total += len(pcm)
         return pcm
 
