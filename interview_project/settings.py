@@ -423,6 +423,9 @@ INTERVIEW: dict[str, Any] = {
     "MAX_MESSAGES_PER_SECOND": env_float("INTERVIEW_MAX_MESSAGES_PER_SECOND", 50.0),
     "MAX_MESSAGE_BURST": env_int("INTERVIEW_MAX_MESSAGE_BURST", 250),
     "MAX_SESSIONS": env_int("INTERVIEW_MAX_SESSIONS", 500),
+    # Hands-free microphones are decoded and their voice detected in this many worker processes
+    # beside each server process, off its GIL (0: in threads of the server process).
+    "LISTENING_PROCESSES": env_int("INTERVIEW_LISTENING_PROCESSES", 1),
     "DEFAULT_EXPIRY_DAYS": env_int("INTERVIEW_DEFAULT_EXPIRY_DAYS", 7),
     # An interview in progress with no connection for this long becomes "abandoned".
     "ABANDON_AFTER_MINUTES": env_float("INTERVIEW_ABANDON_AFTER_MINUTES", 30.0),

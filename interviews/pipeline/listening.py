@@ -1,12 +1,23 @@
 """Where every hands-free session's microphone is decoded and its voice detected: the listening pool.
 
-An executor for `Listener.feed` calls only. It has one thread per core, and each session's listener
-is dealt to one of them for good, so its chunks are fed in order. A thread takes every chunk waiting
-for it when it is free and feeds them together (`turn_taking.feed_together`): one ONNX run scores
-the VAD windows of all those sessions (interviews/vad.py), and a thread that always finds work does
-not sleep and wake for each 50 ms chunk. With a handful of sessions a batch is one chunk; at fifty,
-the chunks that came in during one batch make the next. On the shared six-thread pool it replaces,
-every chunk woke a sleeping thread and ran Silero in an ONNX session of the listener's own.
+An executor for `Listener.feed` calls only. Each session's listener is dealt to one of its threads
+for good, so its chunks are fed in order. A thread takes every chunk waiting for it when it is free
+and feeds them together: one ONNX run scores the VAD windows of all those sessions
+(interviews/vad.py), and a thread that always finds work does not sleep and wake for each 50 ms
+chunk. With a handful of sessions a batch is one chunk; at fifty, the chunks that came in during one
+batch make the next.
+
+Where the hearing happens (decoding, windows, VAD: interviews/microphone.py) is set by `configure`:
+- in listening worker processes (interviews/listening_worker.py), one per thread, the default of a
+  server: none of it then takes the server's GIL, which 50 sessions' listening filled by a third
+  (BENCHMARKS.md, #22), and a decoder crashing on a hostile stream takes down a worker, not the
+  server. The thread sends the batch's chunks, and runs the listeners' decisions on what comes back;
+- in the server process, one thread per core (`processes=0`, and before `configure`).
+
+A worker that dies or stops answering is started again. Its streams are resumed from their
+recording's first chunk (the header; the Opus decoder starts afresh, which a listener does not
+notice); a batch it died on is tried once more, then stream by stream, so only a stream that kills
+a worker by itself is refused (as audio that cannot be decoded).
 """
 
 from __future__ import annotations
@@ -15,30 +26,155 @@ import itertools
 import logging
 import os
 import queue
+import socket
+import subprocess
+import sys
 import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
-from interviews.turn_taking import Listener, feed_together
+from interviews.audio import AudioDecodeError
+from interviews.microphone import Heard
+from interviews.protocol import EBML_MAGIC
+from interviews.turn_taking import Fed, Listener, feed_together
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 64  # chunks fed together at most (a batch of 64 windows is ~5 ms of one core)
+WORKER_TIMEOUT_S = 10.0  # a batch takes milliseconds; a worker silent this long is hung
+ROOT = Path(__file__).resolve().parents[2]
 
 _Work = tuple[Listener, bytes, "Future[Any]"]
 
 
+class WorkerProcess:
+    """One listening worker process, used by one pool thread only, and the streams it holds."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen[bytes] | None = None
+        self._connection: Connection | None = None
+        self._first: dict[int, bytes] = {}  # each stream's recording's first chunk (its header)
+        self._held: set[int] = set()  # the streams the running process knows
+        self._gone: list[int] = []  # streams whose listener is gone (from any thread): closed at the next batch
+
+    def start(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return
+        self.stop()  # one that died while idle
+        ours, theirs = socket.socketpair()
+        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+        with theirs:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "interviews.listening_worker", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+            )
+        self._connection = Connection(ours.detach())
+        self._held = set()
+
+    def stop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+
+    def forget(self, stream: int) -> None:
+        self._gone.append(stream)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def hear(self, streams: list[tuple[int, bytes]]) -> list[Heard | Exception]:
+        """Blocking: each stream's chunk heard in the worker (started, or started again, if need be)."""
+        for stream, chunk in streams:
+            if stream not in self._first or chunk.startswith(EBML_MAGIC):
+                self._first[stream] = chunk
+        for _ in range(2):
+            try:
+                return self._ask(streams)
+            except (OSError, EOFError, TimeoutError):
+                logger.exception("a listening worker failed (pid %s); starting another", self.pid)
+                self.stop()
+        results: list[Heard | Exception] = []
+        for one in streams:  # one of them kills the worker: find it, hear the others
+            try:
+                results.extend(self._ask([one]))
+            except (OSError, EOFError, TimeoutError):
+                logger.warning("a microphone stream crashed the listening worker; it is refused")
+                self.stop()
+                results.append(AudioDecodeError("the stream crashed the decoder"))
+        return results
+
+    def _ask(self, streams: list[tuple[int, bytes]]) -> list[Heard | Exception]:
+        self.start()
+        connection = self._connection
+        assert connection is not None
+        gone, self._gone = self._gone, []
+        for stream in gone:
+            self._first.pop(stream, None)
+        if gone_here := [stream for stream in gone if stream in self._held]:
+            connection.send(("close", gone_here))
+            self._held.difference_update(gone_here)
+        # Streams that began in a worker that has died since: their header first.
+        resumed = [(s, self._first[s]) for s, chunk in streams if s not in self._held and chunk is not self._first[s]]
+        if resumed:
+            connection.send(("open", resumed))
+        connection.send(("feed", streams))
+        if not connection.poll(WORKER_TIMEOUT_S):
+            raise TimeoutError("the listening worker did not answer")
+        results: list[Heard | Exception] = connection.recv()
+        self._held.update(stream for stream, _ in streams)
+        return results
+
+
 class ListeningPool(Executor):
-    def __init__(self, threads: int) -> None:
+    def __init__(self, threads: int | None = None) -> None:
+        self._threads = threads or os.cpu_count() or 2
+        self._processes = 0
+        self._queues: list[queue.SimpleQueue[_Work]] = []
+        self._workers: list[WorkerProcess] = []
         # A listener is always fed by the same thread (its chunks stay in order): each thread has
         # its queue, and listeners are dealt to them in turn.
-        self._queues: list[queue.SimpleQueue[_Work]] = [queue.SimpleQueue() for _ in range(threads)]
-        self._shard: weakref.WeakKeyDictionary[Listener, int] = weakref.WeakKeyDictionary()
+        self._shard: weakref.WeakKeyDictionary[Listener, tuple[int, int]] = weakref.WeakKeyDictionary()
         self._turn = itertools.count()
+        self._streams = itertools.count()
         self._started = False
         self._lock = threading.Lock()
+
+    def configure(self, *, processes: int) -> None:
+        """Hear in `processes` worker processes (0: in this process, a thread per core). Before the
+        first feed only."""
+        with self._lock:
+            if self._started:
+                raise RuntimeError("the listening pool is already running")
+            self._processes = max(0, processes)
+
+    def warm(self) -> None:
+        """Start the threads and worker processes (a worker takes ~1 s to import its libraries)."""
+        self._start()
+        for worker in self._workers:
+            worker.start()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            count = self._processes or self._threads
+            self._queues = [queue.SimpleQueue() for _ in range(count)]
+            self._workers = [WorkerProcess() for _ in range(self._processes)]
+            for number in range(count):
+                threading.Thread(target=self._work, args=(number,), name=f"listening-{number}", daemon=True).start()
+            self._started = True
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         listener = getattr(fn, "__self__", None)
@@ -46,18 +182,18 @@ class ListeningPool(Executor):
             raise TypeError("the listening pool runs Listener.feed(chunk) calls only")
         (chunk,) = args
         future: Future[Any] = Future()
+        self._start()
         with self._lock:
-            if not self._started:
-                for number, work in enumerate(self._queues):
-                    threading.Thread(target=self._work, args=(work,), name=f"listening-{number}", daemon=True).start()
-                self._started = True
             shard = self._shard.get(listener)
             if shard is None:
-                shard = self._shard[listener] = next(self._turn) % len(self._queues)
-        self._queues[shard].put((listener, chunk, future))
+                shard = self._shard[listener] = (next(self._turn) % len(self._queues), next(self._streams))
+                if self._workers:
+                    weakref.finalize(listener, self._workers[shard[0]].forget, shard[1])
+        self._queues[shard[0]].put((listener, chunk, future))
         return future
 
-    def _work(self, work_queue: queue.SimpleQueue[_Work]) -> None:
+    def _work(self, number: int) -> None:
+        work_queue = self._queues[number]
         carried: _Work | None = None
         while True:
             batch = [carried or work_queue.get()]
@@ -73,14 +209,16 @@ class ListeningPool(Executor):
                     break
                 batch.append(work)
                 listeners.add(id(work[0]))
-            self._run([work for work in batch if work[2].set_running_or_notify_cancel()])
+            self._run(number, [work for work in batch if work[2].set_running_or_notify_cancel()])
 
-    @staticmethod
-    def _run(batch: list[_Work]) -> None:
+    def _run(self, number: int, batch: list[_Work]) -> None:
         if not batch:
             return
         try:
-            results = feed_together([listener for listener, _, _ in batch], [chunk for _, chunk, _ in batch])
+            if self._workers:
+                results = self._hear_in_worker(self._workers[number], batch)
+            else:
+                results = feed_together([listener for listener, _, _ in batch], [chunk for _, chunk, _ in batch])
         except BaseException as exc:  # a defect: every caller hears of it, the thread goes on
             logger.exception("feeding %d listeners failed", len(batch))
             for _, _, future in batch:
@@ -92,5 +230,20 @@ class ListeningPool(Executor):
             else:
                 future.set_result(result)
 
+    def _hear_in_worker(self, worker: WorkerProcess, batch: list[_Work]) -> list[Fed | Exception]:
+        heard = worker.hear([(self._shard[listener][1], chunk) for listener, chunk, _ in batch])
+        results: list[Fed | Exception] = []
+        for (listener, _, _), result in zip(batch, heard, strict=True):
+            try:
+                results.append(result if isinstance(result, Exception) else listener.heard(result))
+            except Exception as exc:  # the listener was closed meanwhile
+                results.append(exc)
+        return results
 
-LISTENING = ListeningPool(threads=os.cpu_count() or 2)
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop the worker processes (the threads are daemons; a pool is not used after this)."""
+        for worker in self._workers:
+            worker.stop()
+
+
+LISTENING = ListeningPool()
