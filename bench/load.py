@@ -68,9 +68,27 @@ TABLE_KEYS = [
 ]
 
 
+def family(pid: int) -> list[int]:
+    """A server and its child processes (the listening workers)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):
+            children += [int(child) for child in (task / "children").read_text().split()]
+    return [pid, *children]
+
+
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100.0  # utime + stime, in clock ticks of 10 ms
+    """A server's CPU, its listening workers' included (utime + stime, in clock ticks of 10 ms)."""
+    total = 0.0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / 100.0
+    return total
+
+
+def family_rss_kb(pid: int) -> int:
+    return sum(rss_kb(member) for member in family(pid))
 
 
 class Monitor:
@@ -102,7 +120,7 @@ class Monitor:
         while not self._stop.wait(0.5):
             for pid in self.pids:
                 with contextlib.suppress(OSError, RuntimeError):
-                    self.peak_rss_kb[pid] = max(self.peak_rss_kb[pid], rss_kb(pid))
+                    self.peak_rss_kb[pid] = max(self.peak_rss_kb[pid], family_rss_kb(pid))
 
     def cpu_seconds_used(self) -> list[float]:
         return [self.cpu_end[p] - self.cpu_start[p] for p in self.pids]
@@ -166,7 +184,7 @@ def one_run(
             spy.send_signal(2)  # SIGINT: py-spy writes what it has
             with contextlib.suppress(subprocess.TimeoutExpired):
                 spy.wait(timeout=30)
-        rss_after_kb = [p.rss_kb() for p in procs]
+        rss_after_kb = [family_rss_kb(p.pid) for p in procs]
         loop_lag = [p.loop_lag() for p in procs]
         ws_events = {k: v for p in procs for k, v in p.ws_events().items()}
         logs = [e for p in procs for e in p.log_errors()]
