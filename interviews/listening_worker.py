@@ -18,6 +18,7 @@ Django.
 from __future__ import annotations
 
 import pickle
+import signal
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
@@ -62,6 +63,9 @@ def serve(connection: Connection) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args: Any = argv if argv is not None else sys.argv[1:]
+    # Ctrl-C in a terminal reaches the whole process group: the server stops, and its end of the
+    # pair closing is what ends this process (no traceback of its own).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection = Connection(int(args[0]))
     VAD.warm()
     serve(connection)
