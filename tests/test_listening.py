@@ -197,3 +197,37 @@ async def test_a_listening_worker_forgets_the_streams_of_listeners_that_are_gone
     await loop.run_in_executor(worker_pool, staying.feed, chunks[1])
     assert len(worker._held) == 1
     assert len(worker._first) == 1
+
+
+async def test_a_stream_that_kills_the_worker_is_refused_and_the_others_are_heard(chunks, worker_pool, monkeypatch):
+    # A stream whose bytes crash the decoder (a real FFmpeg crash cannot be summoned on demand):
+    # the worker dies whenever that stream is in the batch it is given.
+    poison = Listener(language="en")
+    others = [Listener(language="en") for _ in range(3)]
+    loop = asyncio.get_running_loop()
+    for listener in [poison, *others]:
+        await loop.run_in_executor(worker_pool, listener.feed, chunks[0])
+    worker = worker_pool._workers[0]
+    poison_stream = worker_pool._shard[poison][1]
+    real_ask = listening.WorkerProcess._ask
+
+    def ask(self, streams):
+        if any(stream == poison_stream for stream, _ in streams):
+            self.start()
+            os.kill(self.pid, signal.SIGKILL)
+        return real_ask(self, streams)
+
+    monkeypatch.setattr(listening.WorkerProcess, "_ask", ask)
+    batch = [(listener, chunks[1]) for listener in [*others[:1], poison, *others[1:]]]
+    results = [None] * len(batch)
+    futures = [worker_pool.submit(listener.feed, chunk) for listener, chunk in batch]
+    for i, future in enumerate(futures):
+        try:
+            results[i] = await asyncio.wrap_future(future)
+        except AudioDecodeError as exc:
+            results[i] = exc
+    assert isinstance(results[1], AudioDecodeError)
+    assert all(isinstance(result, tuple) for i, result in enumerate(results) if i != 1)
+    assert worker.pid is not None  # a new worker hears the rest
+    fed = await loop.run_in_executor(worker_pool, others[0].feed, chunks[2])
+    assert isinstance(fed, tuple)
