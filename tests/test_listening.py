@@ -11,6 +11,7 @@ import asyncio
 import gc
 import os
 import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,3 +232,17 @@ async def test_a_stream_that_kills_the_worker_is_refused_and_the_others_are_hear
     assert worker.pid is not None  # a new worker hears the rest
     fed = await loop.run_in_executor(worker_pool, others[0].feed, chunks[2])
     assert isinstance(fed, tuple)
+
+
+async def test_a_listening_worker_that_cannot_start_leaves_listening_in_the_server(chunks, monkeypatch, caplog):
+    monkeypatch.setattr(listening, "WORKER_COMMAND", [sys.executable, "-c", "raise SystemExit(3)"])
+    pool = ListeningPool()
+    pool.configure(processes=1)
+    await asyncio.to_thread(pool.warm)
+    assert "listening runs in the server process" in caplog.text
+    alone = Listener(language="en")
+    expected = events_of([alone.feed(chunk) for chunk in chunks])
+    listener = Listener(language="en")
+    loop = asyncio.get_running_loop()
+    assert events_of([await loop.run_in_executor(pool, listener.feed, chunk) for chunk in chunks]) == expected
+    pool.shutdown()

@@ -47,6 +47,7 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 64  # chunks fed together at most (a batch of 64 windows is ~5 ms of one core)
 WORKER_TIMEOUT_S = 10.0  # a batch takes milliseconds; a worker silent this long is hung
 ROOT = Path(__file__).resolve().parents[2]
+WORKER_COMMAND = [sys.executable, "-m", "interviews.listening_worker"]  # and the socket's descriptor
 
 _Work = tuple[Listener, bytes, "Future[Any]"]
 
@@ -69,7 +70,7 @@ class WorkerProcess:
         env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
         with theirs:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "interviews.listening_worker", str(theirs.fileno())],
+                [*WORKER_COMMAND, str(theirs.fileno())],
                 pass_fds=[theirs.fileno()],
                 cwd=ROOT,
                 env=env,
@@ -86,6 +87,14 @@ class WorkerProcess:
             self._process.kill()
             self._process.wait()
             self._process = None
+
+    def answers(self) -> bool:
+        """Blocking (a new worker takes ~1 s to import its libraries): start it, and whether it answers."""
+        try:
+            return self._ask([]) == []
+        except (OSError, EOFError, TimeoutError):
+            self.stop()
+            return False
 
     def forget(self, stream: int) -> None:
         self._gone.append(stream)
@@ -160,10 +169,15 @@ class ListeningPool(Executor):
             self._processes = max(0, processes)
 
     def warm(self) -> None:
-        """Start the threads and worker processes (a worker takes ~1 s to import its libraries)."""
+        """Blocking: start the threads and the worker processes, and check that the workers answer.
+        If one does not (its error is in the log above), listening runs in this process's threads:
+        slower under load, but every session is heard."""
         self._start()
         for worker in self._workers:
-            worker.start()
+            if not worker.answers():
+                logger.error("the listening worker does not answer: listening runs in the server process instead")
+                self._workers = []
+                return
 
     def _start(self) -> None:
         with self._lock:
