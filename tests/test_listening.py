@@ -246,3 +246,19 @@ async def test_a_listening_worker_that_cannot_start_leaves_listening_in_the_serv
     loop = asyncio.get_running_loop()
     assert events_of([await loop.run_in_executor(pool, listener.feed, chunk) for chunk in chunks]) == expected
     pool.shutdown()
+
+
+async def test_warming_up_while_sessions_are_heard_crosses_no_answers(chunks, worker_pool):
+    # The server warms its workers in the background while the first candidates may already talk:
+    # the warm-up's question and a batch must not take each other's answers.
+    loop = asyncio.get_running_loop()
+    alone = Listener(language="en")
+    expected = events_of([alone.feed(chunk) for chunk in chunks])
+    listener = Listener(language="en")
+    await loop.run_in_executor(worker_pool, listener.feed, chunks[0])  # the worker is up
+    warming = [asyncio.to_thread(worker_pool._workers[0].answers) for _ in range(20)]
+    feeding = [loop.run_in_executor(worker_pool, listener.feed, chunk) for chunk in chunks[1:]]
+    answers = await asyncio.gather(*warming)
+    fed = [await future for future in feeding]
+    assert all(answers)
+    assert events_of(fed) == expected

@@ -53,7 +53,9 @@ _Work = tuple[Listener, bytes, "Future[Any]"]
 
 
 class WorkerProcess:
-    """One listening worker process, used by one pool thread only, and the streams it holds."""
+    """One listening worker process, and the streams it holds. One pool thread feeds it; the
+    server's warm-up may ask it at the same time (the first candidates do not wait for it), so a
+    question and its answer hold the lock: answers over the pipe come in the order asked."""
 
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
@@ -61,6 +63,7 @@ class WorkerProcess:
         self._first: dict[int, bytes] = {}  # each stream's recording's first chunk (its header)
         self._held: set[int] = set()  # the streams the running process knows
         self._gone: list[int] = []  # streams whose listener is gone (from any thread): closed at the next batch
+        self._lock = threading.Lock()
 
     def start(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -90,11 +93,12 @@ class WorkerProcess:
 
     def answers(self) -> bool:
         """Blocking (a new worker takes ~1 s to import its libraries): start it, and whether it answers."""
-        try:
-            return self._ask([]) == []
-        except (OSError, EOFError, TimeoutError):
-            self.stop()
-            return False
+        with self._lock:
+            try:
+                return self._ask([]) == []
+            except (OSError, EOFError, TimeoutError):
+                self.stop()
+                return False
 
     def forget(self, stream: int) -> None:
         self._gone.append(stream)
@@ -105,6 +109,10 @@ class WorkerProcess:
 
     def hear(self, streams: list[tuple[int, bytes]]) -> list[Heard | Exception]:
         """Blocking: each stream's chunk heard in the worker (started, or started again, if need be)."""
+        with self._lock:
+            return self._hear(streams)
+
+    def _hear(self, streams: list[tuple[int, bytes]]) -> list[Heard | Exception]:
         for stream, chunk in streams:
             if stream not in self._first or chunk.startswith(EBML_MAGIC):
                 self._first[stream] = chunk
