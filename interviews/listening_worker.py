@@ -21,7 +21,6 @@ import pickle
 import signal
 import sys
 from multiprocessing.connection import Connection
-from typing import Any
 
 from interviews.microphone import Heard, Microphone, hear_together
 from interviews.vad import VAD
@@ -47,7 +46,10 @@ def serve(connection: Connection) -> None:
         except EOFError:
             return
         if kind == "feed":
-            heard_by = [microphones.setdefault(stream, Microphone()) for stream, _ in items]
+            for stream, _ in items:
+                if stream not in microphones:
+                    microphones[stream] = Microphone()
+            heard_by = [microphones[stream] for stream, _ in items]
             results = hear_together(heard_by, [chunk for _, chunk in items])
             connection.send([_sendable(result) for result in results])
         elif kind == "open":
@@ -62,7 +64,7 @@ def serve(connection: Connection) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args: Any = argv if argv is not None else sys.argv[1:]
+    args = argv if argv is not None else sys.argv[1:]
     # Ctrl-C in a terminal reaches the whole process group: the server stops, and its end of the
     # pair closing is what ends this process (no traceback of its own).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
