@@ -21,11 +21,16 @@ from interviews.providers.base import Voice
 from interviews.providers.local_tts import LocalTextToSpeech
 from interviews.testing.harness import Harness, silence, speak
 from interviews.turn_model import TurnModel, load_turn_model
+from interviews.turn_taking import EndpointConfig
+from interviews.vad import VAD, WINDOW, VadStream
 
 CONFIG = TurnConfig()
-# Voice activity detection holds "voiced" for a few windows after the sound fades (and the stream
-# comes in 50 ms slices): the listener's pause begins this long after the last word's sound ends.
-VAD_LAG_S = 0.2
+# Where each sentence's voice ends is judged by the listener's own voice activity detection on the
+# sentence as rendered: Piper's voice is sampled, and its last word fades by a different amount each
+# time, so the end of its loud samples moved against the end of its voice by up to 0.04 s, which left
+# "heard quickly" 0.02 s from its bound (flaky, sessions 9-10). From the voice's end the listener's
+# pause begins about this much later: the Opus coding and the 50 ms slices the stream comes in.
+VAD_LAG_S = 0.1
 LEAD_S = 1.0  # the page streams from the moment it joins: quiet, then the candidate speaks
 
 
@@ -43,8 +48,7 @@ def said() -> dict[str, tuple[np.ndarray, float]]:
     async def render(text: str) -> tuple[np.ndarray, float]:
         tts = LocalTextToSpeech()
         pcm = decode_to_pcm(b"".join([chunk async for chunk in tts.stream(text, voice=Voice(language="en"))]))
-        loud = np.flatnonzero(np.abs(pcm) > 0.01)
-        return pcm, (loud[-1] + 1) / RECOGNITION_RATE
+        return pcm, voice_end(pcm)
 
     texts = {
         "finished": "I built the payments service in Go and ran it for three years.",
@@ -55,6 +59,19 @@ def said() -> dict[str, tuple[np.ndarray, float]]:
         "preamble": "I led a team of four.",
     }
     return {key: asyncio.run(render(text)) for key, text in texts.items()}
+
+
+def voice_end(pcm: np.ndarray) -> float:
+    """Where the voice in `pcm` ends for the listener: the end of its last voiced VAD window, heard
+    after the page's lead of silence (as in `microphone`)."""
+    track = np.concatenate([silence(LEAD_S), pcm])
+    stream, last = VadStream(), 0
+    for index in range(len(track) // WINDOW):
+        window = track[index * WINDOW : (index + 1) * WINDOW]
+        if VAD.probabilities([stream], [window])[0] >= EndpointConfig().speech_threshold:
+            last = index + 1
+    assert last, "no voice in the rendered sentence"
+    return last * WINDOW / RECOGNITION_RATE - LEAD_S
 
 
 def microphone(*parts: np.ndarray, until_s: float) -> np.ndarray:
