@@ -16,6 +16,7 @@ class SessionConfig:
     closing_wait_s: float = 15.0  # at the deadline, how long an interviewer turn in flight may finish
     write_attempts: int = 6
     write_backoff_s: float = 0.25
+    write_settle_s: float = 0.02  # a write waits this long, so the provider request made with it goes first
     heartbeat_s: float = 30.0  # how often a live session marks the interview as seen
     endpoint_silence_s: float = 1.2  # hands-free: pause that ends a complete-sounding answer
     limits: Limits = field(default_factory=Limits)

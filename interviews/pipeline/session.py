@@ -100,6 +100,7 @@ class Session:
             runtime=runtime,
             attempts=config.write_attempts,
             backoff_s=config.write_backoff_s,
+            settle_s=config.write_settle_s,
             on_superseded=self._superseded,
         )
         self.playback = PlaybackEstimate()

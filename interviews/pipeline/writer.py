@@ -3,6 +3,11 @@
 Writes are queued and done one after another by one task, so the next audio chunk never waits
 for the database, and a briefly unavailable database loses no turn (retries with backoff, ~15 s in
 all). A write refused because a newer session holds the interview stops the writer for good.
+
+A write starts `settle_s` after it is queued. The writes of a turn are queued at the moments its
+provider requests are made (the answer's audio as its transcription is asked for, the transcript as
+the reply is), and the database thread, started at once, took the GIL from the event loop while it
+built and sent them: ~2 ms of every reply's wait (`make bench`, BENCHMARKS.md #22).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ class TurnWriter:
         runtime: Runtime,
         attempts: int = 6,
         backoff_s: float = 0.25,
+        settle_s: float = 0.02,
         on_superseded: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
@@ -39,10 +45,12 @@ class TurnWriter:
         self.runtime = runtime
         self.attempts = attempts
         self.backoff_s = backoff_s
+        self.settle_s = settle_s
         self.on_superseded = on_superseded
         self.superseded = False
-        self._queue: asyncio.Queue[Write] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[float, Write]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        self._settling: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -108,12 +116,16 @@ class TurnWriter:
     # --- the queue -------------------------------------------------------------------------------
 
     def _put(self, write: Write) -> None:
-        self._queue.put_nowait(write)
+        self._queue.put_nowait((self.runtime.now(), write))
 
     async def _run(self) -> None:
         while True:
-            write = await self._queue.get()
+            queued_at, write = await self._queue.get()
             try:
+                if (wait_s := queued_at + self.settle_s - self.runtime.now()) > 0:
+                    # The request made with it goes out first (`drain` cuts the wait short).
+                    self._settling = asyncio.ensure_future(self.runtime.sleep(wait_s))
+                    await asyncio.wait([self._settling])
                 if not self.superseded:
                     await self._write(write)
             finally:
@@ -140,7 +152,10 @@ class TurnWriter:
             logger.exception("write failed for good", extra=extra)
 
     async def drain(self, timeout_s: float = 30.0) -> None:
-        """Wait until every queued write is done (or has failed for good)."""
+        """Wait until every queued write is done (or has failed for good), without the settling wait."""
+        self.settle_s = 0.0
+        if self._settling is not None:
+            self._settling.cancel()
         try:
             await asyncio.wait_for(self._queue.join(), timeout=timeout_s)
         except TimeoutError:

@@ -159,3 +159,42 @@ async def test_messages_that_arrive_after_the_session_closed_are_dropped():
     for late in (chunks[5].message, AudioEnd(), EndInterview()):
         await run.session.handle(late)
     assert len(run.store.ordered()) == stored and len(run.frames) == sent
+
+
+async def test_a_turns_provider_requests_go_out_before_its_database_writes():
+    # A write started with the request took the GIL from the loop while the SDK built and sent it
+    # (~2 ms of each reply, BENCHMARKS.md #22): the writes wait until the request has gone.
+    order: list[str] = []
+    harness = Harness(greeting_spoken=True)
+    store, stt, llm = harness.store, harness.stt, harness.llm
+    record_turn, update_transcript = store.record_turn, store.update_transcript
+    transcribe, stream = stt.transcribe, llm.stream
+
+    async def record(record):
+        order.append(f"store {record.speaker}")
+        await record_turn(record)
+
+    async def transcript(**values):
+        order.append("store transcript")
+        await update_transcript(**values)
+
+    async def transcribing(*args, **kwargs):
+        order.append("stt request")
+        return await transcribe(*args, **kwargs)
+
+    def replying(*args, **kwargs):
+        order.append("llm request")
+        return stream(*args, **kwargs)
+
+    store.record_turn, store.update_transcript = record, transcript
+    stt.transcribe, llm.stream = transcribing, replying
+    run = await harness.run([recording(tone(1.0), at=1.0), audio_end(1.1)], until_s=4)
+    assert order[:4] == ["stt request", "store candidate", "llm request", "store transcript"]
+    assert run.store.ordered()[0].text  # and the writes were made
+
+
+async def test_closing_flushes_the_writes_without_their_settling_wait():
+    harness = Harness(greeting_spoken=True, config=SessionConfig(write_settle_s=60.0))
+    run = await harness.run([recording(tone(1.0), at=1.0), audio_end(1.1)], until_s=4, close=True)
+    (answer, reply) = run.store.ordered()
+    assert answer.text and reply.text
