@@ -48,6 +48,17 @@ async def test_the_interviewer_reads_every_token_the_model_sent(fake_openai: Fak
     assert tokens == tokenize(reply)
 
 
+async def test_the_request_carries_the_messages_as_the_api_expects_them(fake_openai: FakeOpenAI):
+    # The messages skip the SDK's argument transform (extra_body): the body must still be the API's.
+    [token async for token in chat(fake_openai).stream(MESSAGES, context=CONTEXT)]
+    (record,) = fake_openai.requests_to("chat")
+    assert record.body["messages"] == [
+        {"role": "system", "content": "You interview."},
+        {"role": "user", "content": "Hello."},
+    ]
+    assert record.body["model"] == "gpt-fake" and record.body["stream"] is True
+
+
 async def test_leaving_a_reply_early_closes_its_stream_at_the_model(fake_openai: FakeOpenAI):
     fake_openai.configure(chat_replies=["One two three four five six seven eight nine ten."], per_token_delay_s=0.05)
     stream = chat(fake_openai).stream(MESSAGES, context=CONTEXT)
