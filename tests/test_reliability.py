@@ -265,10 +265,10 @@ async def test_an_answer_over_the_time_limit_is_cut_there(settings, fake_openai)
     assert frames[0]["code"] == "answer_too_long"
     uploaded = fake_openai.requests_to("transcription")[-1].file_bytes
     assert uploaded[:4] == b"RIFF" and wav_seconds(len(uploaded)) == pytest.approx(0.3, abs=0.01)
+    await comm.disconnect()  # the session's writes are flushed as it closes
     stored = (await turns_of(interview))[1]
     assert stored.audio.read() == uploaded  # the audio kept is the audio transcribed
     assert stored.audio_seconds == pytest.approx(0.3, abs=0.01)
-    await comm.disconnect()
 
 
 async def test_speech_falls_back_to_the_local_voice_when_elevenlabs_is_down(settings, fake_elevenlabs):
