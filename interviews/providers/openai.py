@@ -7,6 +7,10 @@ import json
 from collections.abc import AsyncGenerator
 from typing import Any, TypedDict
 
+# httpx itself, complete before any client is built: the SDK reads `httpx.URL` from sys.modules if
+# httpx is there (openai/_httpx2.py), and a server's warm-up thread imports it (the ElevenLabs SDK)
+# while its first sessions build their clients. A half-imported httpx ended them with 1011.
+import httpx  # noqa: F401 (imported for its side effect, see above)
 import httpx2  # the OpenAI SDK's HTTP client (a maintained fork of httpx)
 import openai
 from openai.types.chat import ChatCompletionMessageParam
