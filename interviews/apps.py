@@ -52,7 +52,10 @@ def _warm() -> None:
 
     async def warm() -> None:
         providers = fresh_providers()
-        await providers.warm()
+        try:
+            await providers.warm()
+        finally:
+            await providers.aclose()  # this loop ends here; sessions build their own
         logger.info("providers warm: %s", providers.describe())
         load_turn_model(settings.MODELS_DIR)  # hands-free end of turn
         VAD.warm()  # hands-free voice detection (in this process without listening workers)

@@ -52,7 +52,8 @@ def configured_providers() -> Providers:
 
 
 def fresh_providers() -> Providers:
-    """A new set, for a thread with an event loop of its own (warming at start-up)."""
+    """A new set, for an event loop of its own that ends before the process does (warming at start-up,
+    a command); close it with `aclose()` before that loop ends."""
     return build_providers(provider_settings())
 
 

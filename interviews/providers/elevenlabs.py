@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 
 import httpx
+import httpx_aiohttp
 from elevenlabs.client import AsyncElevenLabs
 from elevenlabs.core.api_error import ApiError
 
@@ -24,13 +25,22 @@ class ElevenLabsTextToSpeech:
         timeout_s: float,
         connect_timeout_s: float,
     ) -> None:
-        http = httpx.AsyncClient(timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s))
+        # httpx on aiohttp's transport, as the OpenAI SDK's `aiohttp` extra does: a clause's stream costs
+        # about two thirds of the CPU of httpx's own transport (bench/sdk_cost.py). Connections as the
+        # OpenAI SDK allows them: httpx's default of 100 would queue clauses beyond ~50 live sessions.
+        self._http = httpx_aiohttp.HttpxAiohttpClient(
+            timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
+        )
         # The SDK applies its own per-request timeout (240 s by default) over the httpx client's.
-        self.client = AsyncElevenLabs(api_key=api_key, base_url=base_url, httpx_client=http, timeout=timeout_s)
+        self.client = AsyncElevenLabs(api_key=api_key, base_url=base_url, httpx_client=self._http, timeout=timeout_s)
         self.default_voice_id = voice_id
         self.voices = voices or {}  # per language; the model (eleven_flash_v2_5) speaks them all
         self.model_id = model_id
         self.info = ProviderInfo(stage="tts", name="elevenlabs", detail=model_id)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
 
     async def stream(self, text: str, *, voice: Voice) -> AsyncGenerator[bytes, None]:
         language = language_base(voice.language)

@@ -56,12 +56,16 @@ def _chat_messages(messages: list[Message]) -> _Messages:
 def make_client(
     *, api_key: str, base_url: str | None, timeout_s: float, connect_timeout_s: float
 ) -> openai.AsyncOpenAI:
+    timeout = openai.Timeout(timeout_s, connect=connect_timeout_s)
     # Retries are ours (the fallback chain), so one slow retry inside the SDK cannot hide latency.
+    # The SDK's aiohttp transport (the `aiohttp` extra): against httpx2's own, a call takes about half
+    # the CPU (bench/sdk_cost.py; BENCHMARKS.md #22), on the path of every reply.
     return openai.AsyncOpenAI(
         api_key=api_key,
         base_url=base_url,
-        timeout=openai.Timeout(timeout_s, connect=connect_timeout_s),
+        timeout=timeout,
         max_retries=0,
+        http_client=openai.DefaultAioHttpClient(timeout=timeout),
     )
 
 
@@ -70,6 +74,9 @@ class OpenAISpeechToText:
         self.client = client
         self.model = model
         self.info = ProviderInfo(stage="stt", name="openai", detail=model)
+
+    async def aclose(self) -> None:
+        await self.client.close()
 
     async def transcribe(self, audio: bytes, *, language: str, mime: str = "audio/webm") -> str:
         extension = mime.split("/")[-1].split(";")[0] or "webm"
@@ -90,6 +97,9 @@ class OpenAIChat:
         self.client = client
         self.model = model
         self.info = ProviderInfo(stage="llm", name="openai", detail=model)
+
+    async def aclose(self) -> None:
+        await self.client.close()
 
     async def stream(self, messages: list[Message], *, context: InterviewContext) -> AsyncGenerator[str, None]:
         request = self.client.chat.completions.with_streaming_response.create(

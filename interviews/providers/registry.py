@@ -132,11 +132,22 @@ class Providers:
     def describe(self) -> str:
         return f"stt={self.stt.info.name} llm={self.llm.info.name} tts={self.tts.info.name}"
 
+    def _each(self) -> list[Any]:
+        return [*self.stt.providers, *self.llm.providers, *self.tts.providers]
+
     async def warm(self) -> None:
-        for provider in [*self.stt.providers, *self.llm.providers, *self.tts.providers]:
+        for provider in self._each():
             warm = getattr(provider, "warm", None)
             if warm is not None:
                 await warm()
+
+    async def aclose(self) -> None:
+        """Close the cloud providers' HTTP clients: for a set built on an event loop that is about to
+        end (an aiohttp session left open is reported as a leak when it is collected)."""
+        for provider in self._each():
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()
 
 
 @dataclass(frozen=True)

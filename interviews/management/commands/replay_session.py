@@ -23,7 +23,7 @@ from interviews.exceptions import InterviewError
 from interviews.i18n import translate
 from interviews.models import Interview, Turn
 from interviews.prompts import build_messages
-from interviews.provider_settings import configured_providers
+from interviews.provider_settings import fresh_providers
 from interviews.providers.base import InterviewContext, Message, ProviderError, Voice
 from interviews.providers.registry import Providers
 
@@ -227,11 +227,16 @@ class Command(BaseCommand):
         limit = settings.INTERVIEW["HISTORY_MESSAGES"]
 
         async def run_all() -> tuple[str, list[RerunResult]]:
-            providers = configured_providers()
-            results = [
-                await rerun_answer(answer, providers=providers, context=context, voice=voice, history_limit=int(limit))
-                for answer in answers
-            ]
+            providers = fresh_providers()  # for this command's one event loop, closed with it
+            try:
+                results = [
+                    await rerun_answer(
+                        answer, providers=providers, context=context, voice=voice, history_limit=int(limit)
+                    )
+                    for answer in answers
+                ]
+            finally:
+                await providers.aclose()
             return providers.describe(), results
 
         described, results = asyncio.run(run_all())
