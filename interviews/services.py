@@ -249,14 +249,16 @@ def turn_record(*, record: TurnRecord, epoch: int | None = None) -> Turn:
         turn.audio.save(f"{record.index:04d}-{record.speaker}.{extension}", ContentFile(record.audio), save=False)
     if turn.pk is not None:
         with transaction.atomic():
-            _fence(record.interview_id, epoch)
+            interview_touch(interview_id=record.interview_id, epoch=epoch)
             turn.save(force_update=True)
         if old_audio and old_audio != turn.audio.name:
             turn.audio.storage.delete(old_audio)
         return turn
     try:
         with transaction.atomic():
-            _fence(record.interview_id, epoch)
+            # The fence and the interview's last sign of life in one statement: on SQLite a write
+            # after the transaction was a second commit (and fsync) for every turn.
+            interview_touch(interview_id=record.interview_id, epoch=epoch)
             turn.save()
     except SessionSuperseded:
         if turn.audio:
@@ -271,7 +273,6 @@ def turn_record(*, record: TurnRecord, epoch: int | None = None) -> Turn:
             raise
         logger.warning("turn already stored", extra={"interview_id": record.interview_id, "turn": record.index})
         return existing
-    Interview.objects.filter(pk=record.interview_id).update(last_seen_at=timezone.now())
     return turn
 
 

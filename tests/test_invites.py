@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from interview_project.mail import RedactingConsoleBackend
 from interviews import services
-from interviews.events import SessionSuperseded
+from interviews.events import SessionSuperseded, TurnRecord
 from interviews.exceptions import InterviewError
 from interviews.models import Interview, Turn
 from interviews.protocol import CloseCode
@@ -254,6 +254,26 @@ def test_revoking_fences_out_the_live_session_for_its_next_write_and_heartbeat()
     with pytest.raises(SessionSuperseded):
         services.interview_touch(interview_id=interview.pk, epoch=claim.epoch)
     assert services.interview_finish(interview_id=interview.pk, reason="plan_complete") == 0  # no evaluation
+
+
+def test_a_stored_turn_marks_the_interview_seen_and_a_replaced_session_stores_none():
+    interview = make_interview()
+    claim = services.interview_claim_session(interview_id=interview.pk, channel="live")
+    services.interview_start(interview_id=interview.pk, epoch=claim.epoch, channel="live")
+    long_ago = timezone.now() - timedelta(minutes=30)
+    Interview.objects.filter(pk=interview.pk).update(last_seen_at=long_ago)
+
+    def turn(index: int) -> TurnRecord:
+        now = timezone.now()
+        return TurnRecord(interview.pk, index, "interviewer", f"Question {index}?", now, now)
+
+    services.turn_record(record=turn(0), epoch=claim.epoch)
+    interview.refresh_from_db()
+    assert interview.last_seen_at is not None and interview.last_seen_at > long_ago
+    links.interview_revoke(interview_id=interview.pk)  # a newer holder: the live session is fenced out
+    with pytest.raises(SessionSuperseded):
+        services.turn_record(record=turn(1), epoch=claim.epoch)
+    assert [t.index for t in Turn.objects.filter(interview=interview)] == [0]
 
 
 @pytest.mark.django_db(transaction=True)
