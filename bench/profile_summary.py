@@ -27,9 +27,13 @@ CATEGORIES = [
     ("Django files / storage", re.compile(r"django/core/files|django/utils/_os")),
     ("sync_to_async / thread hops", re.compile(r"asgiref/|concurrent/futures|threading\.py|queue\.py")),
     ("channels layer / consumer", re.compile(r"channels/|channels_redis/|redis/")),
+    # Before the SDKs: the OpenAI SDK vendors httpx-aiohttp under openai/_vendor/.
+    (
+        "HTTP: httpx, aiohttp, httpcore, h11",
+        re.compile(r"httpx2?/|httpx_aiohttp/|aiohttp/|multidict/|yarl/|httpcore2?/|h11/|anyio/|sniffio"),
+    ),
     ("OpenAI SDK + pydantic", re.compile(r"openai/|pydantic")),
     ("ElevenLabs SDK", re.compile(r"elevenlabs/")),
-    ("httpx / httpcore / h11", re.compile(r"httpx2?/|httpcore2?/|h11/|anyio/|sniffio")),
     ("WebSocket framing (autobahn)", re.compile(r"autobahn/")),
     ("daphne / twisted reactor", re.compile(r"daphne/|twisted/")),
     ("app code (interviews/)", re.compile(r"interviews/")),

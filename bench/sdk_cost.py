@@ -31,13 +31,17 @@ from bench.harness import Fakes, webm_answer
 
 # The first pattern that matches a function's file decides its stage.
 STAGES = [
+    # The HTTP adapters first: the OpenAI SDK vendors httpx-aiohttp under openai/_vendor/.
+    ("HTTP client (httpx, httpx-aiohttp)", re.compile(r"httpx2?/|httpx_aiohttp/")),
     (
         "SDK: response parsing (SSE, models)",
         re.compile(r"openai/(_streaming|_models|_response|_compat)|pydantic|elevenlabs/core/(unchecked|pydantic)"),
     ),
     ("SDK: request building and dispatch", re.compile(r"openai/|elevenlabs/")),
-    ("HTTP client (httpx)", re.compile(r"httpx2?/")),
-    ("transport (httpcore, h11, anyio, ssl, sockets)", re.compile(r"httpcore2?/|h11/|anyio/|ssl|socket|selectors")),
+    (
+        "transport (aiohttp, httpcore, h11, anyio, ssl, sockets)",
+        re.compile(r"aiohttp/|multidict/|yarl/|propcache/|httpcore2?/|h11/|anyio/|ssl|socket|selectors"),
+    ),
     ("JSON", re.compile(r"json/")),
     ("app (interviews/)", re.compile(r"interviews/")),
     ("event loop (asyncio)", re.compile(r"asyncio/")),

@@ -26,7 +26,7 @@ class ElevenLabsTextToSpeech:
         connect_timeout_s: float,
     ) -> None:
         # httpx on aiohttp's transport, as the OpenAI SDK's `aiohttp` extra does: a clause's stream costs
-        # about two thirds of the CPU of httpx's own transport (bench/sdk_cost.py). Connections as the
+        # 15-50 % less CPU than on httpx's own transport (bench/sdk_cost.py). Connections as the
         # OpenAI SDK allows them: httpx's default of 100 would queue clauses beyond ~50 live sessions.
         self._http = httpx_aiohttp.HttpxAiohttpClient(
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),

@@ -58,8 +58,8 @@ def make_client(
 ) -> openai.AsyncOpenAI:
     timeout = openai.Timeout(timeout_s, connect=connect_timeout_s)
     # Retries are ours (the fallback chain), so one slow retry inside the SDK cannot hide latency.
-    # The SDK's aiohttp transport (the `aiohttp` extra): against httpx2's own, a call takes about half
-    # the CPU (bench/sdk_cost.py; BENCHMARKS.md #22), on the path of every reply.
+    # The SDK's aiohttp transport (the `aiohttp` extra): against httpx2's own, a call takes 15-50 % less
+    # CPU (bench/sdk_cost.py; BENCHMARKS.md #22), on the path of every reply.
     return openai.AsyncOpenAI(
         api_key=api_key,
         base_url=base_url,
