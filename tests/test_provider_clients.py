@@ -1,6 +1,7 @@
 """The cloud providers' HTTP clients: both SDKs send on aiohttp, whose sessions belong to one event loop.
 A set built for a loop that ends (the server's warm-up, the replay command) is closed before it
-ends, and then nothing is reported as leaked."""
+ends, and then nothing is reported as leaked. The OpenAI stages and the evaluation share one client
+per loop."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import gc
 import logging
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 
-from interviews.provider_settings import fresh_providers
+from interviews.provider_settings import configured_providers, fresh_providers, provider_settings
 from interviews.providers.base import InterviewContext, Message, Voice
+from interviews.providers.registry import get_structured_model
 from tests.fakes.fixtures import CloudProviders
 
 ANSWER = (Path(__file__).parent / "fixtures" / "answer_en.webm").read_bytes()
@@ -52,4 +55,27 @@ def test_a_provider_set_closed_before_its_loop_ends_leaks_nothing(
         assert leak_reports(caplog) == []
         # The same turn without closing is reported, so the check above can fail.
         one_turn_on_a_loop_of_its_own(close=False)
-        assert any("Unclosed client session" in message for message in leak_reports(caplog))
+        # One connection pool per SDK: the OpenAI stages (transcription, chat) share theirs.
+        assert [message for message in leak_reports(caplog) if message.startswith("Unclosed connector")] == [ANY] * 2
+
+
+def test_the_openai_stages_and_the_evaluation_share_one_client_per_loop(cloud_providers: CloudProviders, settings: Any):
+    async def clients() -> tuple[Any, Any, Any, Any]:
+        providers = configured_providers()
+        evaluation = get_structured_model(provider_settings())
+        fresh = fresh_providers()
+        try:
+            stt, chat = providers.stt.providers[0].client, providers.llm.providers[0].client  # type: ignore[attr-defined]
+            assert stt is chat is evaluation.client  # type: ignore[attr-defined]
+            fresh_stt = fresh.stt.providers[0].client  # type: ignore[attr-defined]
+            assert fresh_stt is fresh.llm.providers[0].client  # type: ignore[attr-defined]
+            return stt, fresh_stt, configured_providers(), providers
+        finally:
+            await fresh.aclose()
+            await providers.aclose()  # closes the shared client twice: harmless
+
+    first, fresh, again, providers = asyncio.run(clients())
+    assert fresh is not first  # a fresh set (for a loop that ends) has its own
+    assert again is providers  # the same set on the same loop
+    second, _, _, _ = asyncio.run(clients())
+    assert second is not first  # a client belongs to one loop

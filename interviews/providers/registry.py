@@ -177,7 +177,7 @@ class ProviderSettings:
 
 
 def openai_client(config: ProviderSettings) -> Any:
-    """An AsyncOpenAI client for these settings (shared by every stage that uses OpenAI)."""
+    """A new AsyncOpenAI client for these settings."""
     from interviews.providers.openai import make_client
 
     return make_client(
@@ -188,21 +188,24 @@ def openai_client(config: ProviderSettings) -> Any:
     )
 
 
-def _build_stt(name: str, config: ProviderSettings) -> SpeechToText:
+OpenAIClient = Callable[[], Any]  # the AsyncOpenAI client a set's OpenAI stages share, made on first use
+
+
+def _build_stt(name: str, config: ProviderSettings, client: OpenAIClient) -> SpeechToText:
     if name == "openai":
         from interviews.providers.openai import OpenAISpeechToText
 
-        return OpenAISpeechToText(client=openai_client(config), model=config.openai_stt_model)
+        return OpenAISpeechToText(client=client(), model=config.openai_stt_model)
     from interviews.providers.local_stt import LocalSpeechToText
 
     return LocalSpeechToText(cache_dir=config.models_dir)
 
 
-def _build_llm(name: str, config: ProviderSettings) -> LanguageModel:
+def _build_llm(name: str, config: ProviderSettings, client: OpenAIClient) -> LanguageModel:
     if name == "openai":
         from interviews.providers.openai import OpenAIChat
 
-        return OpenAIChat(client=openai_client(config), model=config.openai_model)
+        return OpenAIChat(client=client(), model=config.openai_model)
     from interviews.providers.local_llm import LocalInterviewer
 
     return LocalInterviewer(translate=config.translate)
@@ -232,19 +235,25 @@ def has_structured_model(config: ProviderSettings) -> bool:
     return bool(config.llm) and config.llm[0] == "openai"
 
 
-def build_structured_model(config: ProviderSettings) -> StructuredLanguageModel:
-    """The structured-output model that goes with the configured interviewer (same server, same model)."""
+def build_structured_model(config: ProviderSettings, client: OpenAIClient | None = None) -> StructuredLanguageModel:
+    """The structured-output model that goes with the configured interviewer (same server, same model;
+    `client`: the AsyncOpenAI client to share, a new one if None)."""
     if not has_structured_model(config):
         raise ValueError(f"LLM provider {config.llm[0] if config.llm else None!r} has no structured output")
     from interviews.providers.openai import OpenAIStructuredChat
 
-    return OpenAIStructuredChat(client=openai_client(config), model=config.openai_model)
+    return OpenAIStructuredChat(
+        client=(client or functools.partial(openai_client, config))(), model=config.openai_model
+    )
 
 
-def build_providers(config: ProviderSettings) -> Providers:
+def build_providers(config: ProviderSettings, client: OpenAIClient | None = None) -> Providers:
+    """The stages' chains. Their OpenAI stages (STT, chat) share one client: one connection pool and
+    one aiohttp session, from `client` (a new client if None)."""
+    shared = functools.cache(client or functools.partial(openai_client, config))
     return Providers(
-        stt=SpeechToTextChain([_build_stt(name, config) for name in config.stt]),
-        llm=LanguageModelChain([_build_llm(name, config) for name in config.llm]),
+        stt=SpeechToTextChain([_build_stt(name, config, shared) for name in config.stt]),
+        llm=LanguageModelChain([_build_llm(name, config, shared) for name in config.llm]),
         # Speech is retried once before any byte was sent. The language model is not retried: a
         # second wait for a first token is worse for the candidate than the spoken apology that
         # follows a failure; it falls back to the next configured provider instead.
@@ -256,24 +265,36 @@ def build_providers(config: ProviderSettings) -> Providers:
 _cache: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ProviderSettings, Providers]] = (
     weakref.WeakKeyDictionary()
 )
+_structured_cache: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[ProviderSettings, StructuredLanguageModel]
+] = weakref.WeakKeyDictionary()
+_openai_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[ProviderSettings, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _loop_openai_client(config: ProviderSettings) -> Any:
+    """The running loop's AsyncOpenAI client for `config`: every session's OpenAI stages on this loop
+    share it, and so does a structured model of the same settings (one connection pool per loop; the
+    evaluation's loop has its own, with a longer timeout)."""
+    per_loop = _openai_clients.setdefault(asyncio.get_running_loop(), {})
+    if config not in per_loop:
+        per_loop[config] = openai_client(config)
+    return per_loop[config]
 
 
 def get_providers(config: ProviderSettings) -> Providers:
     """The providers for `config`, built once per event loop."""
     per_loop = _cache.setdefault(asyncio.get_running_loop(), {})
     if config not in per_loop:
-        per_loop[config] = build_providers(config)
+        per_loop[config] = build_providers(config, functools.partial(_loop_openai_client, config))
     return per_loop[config]
 
 
-_structured_cache: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[ProviderSettings, StructuredLanguageModel]
-] = weakref.WeakKeyDictionary()
-
-
 def get_structured_model(config: ProviderSettings) -> StructuredLanguageModel:
-    """The structured-output model for `config`, built once per event loop (as get_providers)."""
+    """The structured-output model for `config`, built once per event loop (as get_providers, with the
+    loop's OpenAI client)."""
     per_loop = _structured_cache.setdefault(asyncio.get_running_loop(), {})
     if config not in per_loop:
-        per_loop[config] = build_structured_model(config)
+        per_loop[config] = build_structured_model(config, functools.partial(_loop_openai_client, config))
     return per_loop[config]
