@@ -152,7 +152,7 @@ async def hands_free_session(
         if listener is None:
             listener = await make_listener()
             listener.scores_pauses = turn_model is not None
-        events, _added = await asyncio.get_running_loop().run_in_executor(LISTENING, listener.feed, chunk)
+        events, _added = await LISTENING.hear(listener, chunk)
         for event in events:
             counts[event.kind] = counts.get(event.kind, 0) + 1
             if event.kind == "pause" and event.pcm is not None:  # as HandsFreeIntake._score

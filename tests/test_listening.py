@@ -123,11 +123,10 @@ async def test_the_listening_pool_feeds_many_sessions_in_order(chunks, pool):
     alone = Listener(language="en")
     expected = events_of([alone.feed(chunk) for chunk in chunks])
     assert expected
-    loop = asyncio.get_running_loop()
 
     async def session(listener: Listener, delay_chunks: int) -> list:
         await asyncio.sleep(0.001 * delay_chunks)
-        return [await loop.run_in_executor(pool, listener.feed, chunk) for chunk in chunks]
+        return [await pool.hear(listener, chunk) for chunk in chunks]
 
     listeners = [Listener(language="en") for _ in range(8)]
     heard = await asyncio.gather(*(session(listener, i) for i, listener in enumerate(listeners)))
@@ -135,37 +134,33 @@ async def test_the_listening_pool_feeds_many_sessions_in_order(chunks, pool):
         assert events_of(fed) == expected
     # A listener's chunks handed over without waiting are still fed one after the other, in order.
     eager = Listener(language="en")
-    fed = await asyncio.gather(*(loop.run_in_executor(pool, eager.feed, chunk) for chunk in chunks))
+    fed = await asyncio.gather(*(pool.hear(eager, chunk) for chunk in chunks))
     assert events_of(fed) == expected
 
 
 async def test_the_listening_pool_reports_errors_to_their_session_only(chunks, pool):
-    loop = asyncio.get_running_loop()
     closed = Listener(language="en")
     closed.close()
     with pytest.raises(RuntimeError, match="closed"):
-        await loop.run_in_executor(pool, closed.feed, chunks[0])
+        await pool.hear(closed, chunks[0])
     bad = Listener(language="en")
-    await loop.run_in_executor(pool, bad.feed, chunks[0])
+    await pool.hear(bad, chunks[0])
     with pytest.raises(AudioDecodeError):
-        await loop.run_in_executor(pool, bad.feed, b"\x1a\x45\xdf\xa3" + b"\xff" * 64)
-    assert await loop.run_in_executor(pool, Listener(language="en").feed, chunks[0]) is not None
-    with pytest.raises(TypeError, match=r"Listener\.feed"):
-        pool.submit(print, "not a feed")
+        await pool.hear(bad, b"\x1a\x45\xdf\xa3" + b"\xff" * 64)
+    assert await pool.hear(Listener(language="en"), chunks[0]) is not None
 
 
 async def test_a_listening_worker_that_dies_is_replaced_and_its_streams_go_on(chunks, worker_pool):
-    loop = asyncio.get_running_loop()
     alone = Listener(language="en")
     expected = events_of([alone.feed(chunk) for chunk in chunks])
     assert expected
     listener = Listener(language="en")
-    fed = [await loop.run_in_executor(worker_pool, listener.feed, chunk) for chunk in chunks[:5]]
+    fed = [await worker_pool.hear(listener, chunk) for chunk in chunks[:5]]
     worker = worker_pool._workers[0]
     first_pid = worker.pid
     assert first_pid is not None
     os.kill(first_pid, signal.SIGKILL)  # in the half second of quiet before the speech
-    fed += [await loop.run_in_executor(worker_pool, listener.feed, chunk) for chunk in chunks[5:]]
+    fed += [await worker_pool.hear(listener, chunk) for chunk in chunks[5:]]
     assert worker.pid not in (None, first_pid)
     # The new worker resumed the stream from its header: the speech after the crash is heard as
     # it is without one (to the window: the fresh Opus decoder and VAD state change nothing here).
@@ -174,28 +169,26 @@ async def test_a_listening_worker_that_dies_is_replaced_and_its_streams_go_on(ch
 
 async def test_a_listening_worker_that_hangs_is_replaced(chunks, worker_pool, monkeypatch):
     monkeypatch.setattr(listening, "WORKER_TIMEOUT_S", 1.0)
-    loop = asyncio.get_running_loop()
     listener = Listener(language="en")
-    await loop.run_in_executor(worker_pool, listener.feed, chunks[0])
+    await worker_pool.hear(listener, chunks[0])
     hung = worker_pool._workers[0].pid
     assert hung is not None
     os.kill(hung, signal.SIGSTOP)
-    await loop.run_in_executor(worker_pool, listener.feed, chunks[1])  # answered by a new worker
+    await worker_pool.hear(listener, chunks[1])  # answered by a new worker
     assert worker_pool._workers[0].pid not in (None, hung)
     with pytest.raises(ProcessLookupError):
         os.kill(hung, 0)  # the hung one was killed
 
 
 async def test_a_listening_worker_forgets_the_streams_of_listeners_that_are_gone(chunks, worker_pool):
-    loop = asyncio.get_running_loop()
     gone, staying = Listener(language="en"), Listener(language="en")
-    await loop.run_in_executor(worker_pool, gone.feed, chunks[0])
-    await loop.run_in_executor(worker_pool, staying.feed, chunks[0])
+    await worker_pool.hear(gone, chunks[0])
+    await worker_pool.hear(staying, chunks[0])
     worker = worker_pool._workers[0]
     assert len(worker._held) == 2
     del gone
     gc.collect()
-    await loop.run_in_executor(worker_pool, staying.feed, chunks[1])
+    await worker_pool.hear(staying, chunks[1])
     assert len(worker._held) == 1
     assert len(worker._first) == 1
 
@@ -205,9 +198,8 @@ async def test_a_stream_that_kills_the_worker_is_refused_and_the_others_are_hear
     # the worker dies whenever that stream is in the batch it is given.
     poison = Listener(language="en")
     others = [Listener(language="en") for _ in range(3)]
-    loop = asyncio.get_running_loop()
     for listener in [poison, *others]:
-        await loop.run_in_executor(worker_pool, listener.feed, chunks[0])
+        await worker_pool.hear(listener, chunks[0])
     worker = worker_pool._workers[0]
     poison_stream = worker_pool._shard[poison][1]
     real_ask = listening.WorkerProcess._ask
@@ -221,16 +213,16 @@ async def test_a_stream_that_kills_the_worker_is_refused_and_the_others_are_hear
     monkeypatch.setattr(listening.WorkerProcess, "_ask", ask)
     batch = [(listener, chunks[1]) for listener in [*others[:1], poison, *others[1:]]]
     results = [None] * len(batch)
-    futures = [worker_pool.submit(listener.feed, chunk) for listener, chunk in batch]
+    futures = [worker_pool.hear(listener, chunk) for listener, chunk in batch]
     for i, future in enumerate(futures):
         try:
-            results[i] = await asyncio.wrap_future(future)
+            results[i] = await future
         except AudioDecodeError as exc:
             results[i] = exc
     assert isinstance(results[1], AudioDecodeError)
     assert all(isinstance(result, tuple) for i, result in enumerate(results) if i != 1)
     assert worker.pid is not None  # a new worker hears the rest
-    fed = await loop.run_in_executor(worker_pool, others[0].feed, chunks[2])
+    fed = await worker_pool.hear(others[0], chunks[2])
     assert isinstance(fed, tuple)
 
 
@@ -243,22 +235,58 @@ async def test_a_listening_worker_that_cannot_start_leaves_listening_in_the_serv
     alone = Listener(language="en")
     expected = events_of([alone.feed(chunk) for chunk in chunks])
     listener = Listener(language="en")
-    loop = asyncio.get_running_loop()
-    assert events_of([await loop.run_in_executor(pool, listener.feed, chunk) for chunk in chunks]) == expected
+    assert events_of([await pool.hear(listener, chunk) for chunk in chunks]) == expected
     pool.shutdown()
 
 
 async def test_warming_up_while_sessions_are_heard_crosses_no_answers(chunks, worker_pool):
     # The server warms its workers in the background while the first candidates may already talk:
     # the warm-up's question and a batch must not take each other's answers.
-    loop = asyncio.get_running_loop()
     alone = Listener(language="en")
     expected = events_of([alone.feed(chunk) for chunk in chunks])
     listener = Listener(language="en")
-    await loop.run_in_executor(worker_pool, listener.feed, chunks[0])  # the worker is up
+    await worker_pool.hear(listener, chunks[0])  # the worker is up
     warming = [asyncio.to_thread(worker_pool._workers[0].answers) for _ in range(20)]
-    feeding = [loop.run_in_executor(worker_pool, listener.feed, chunk) for chunk in chunks[1:]]
+    feeding = [worker_pool.hear(listener, chunk) for chunk in chunks[1:]]
     answers = await asyncio.gather(*warming)
     fed = [await future for future in feeding]
     assert all(answers)
     assert events_of(fed) == expected
+
+
+async def test_a_batch_goes_back_to_its_event_loop_in_one_call(chunks, worker_pool, monkeypatch):
+    # Nine sessions' chunks queue while the pool's thread waits for its worker (its lock held
+    # here): they are heard in at most two batches, and the loop is woken once per batch, not once
+    # per chunk.
+    await worker_pool.hear(Listener(language="en"), chunks[0])  # the worker is up
+    worker = worker_pool._workers[0]
+    loop = asyncio.get_running_loop()
+    wake_ups = []
+    real_call_soon_threadsafe = loop.call_soon_threadsafe
+
+    def call_soon_threadsafe(callback, *args):
+        wake_ups.append(len(args[0]) if args else 0)
+        return real_call_soon_threadsafe(callback, *args)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", call_soon_threadsafe)
+    worker._lock.acquire()
+    try:
+        listeners = [Listener(language="en") for _ in range(9)]
+        hearing = [worker_pool.hear(listener, chunks[0]) for listener in listeners]
+        await asyncio.sleep(0.05)
+        assert not any(future.done() for future in hearing)
+    finally:
+        worker._lock.release()
+    fed = await asyncio.gather(*hearing)
+    assert all(isinstance(result, tuple) for result in fed)
+    assert 1 <= len(wake_ups) <= 2 and sum(wake_ups) == 9
+
+
+async def test_a_session_that_stops_waiting_does_not_stop_the_others(chunks, pool):
+    alone = Listener(language="en")
+    expected = events_of([alone.feed(chunk) for chunk in chunks])
+    gone, listener = Listener(language="en"), Listener(language="en")
+    abandoned = [pool.hear(gone, chunk) for chunk in chunks[:10]]
+    for future in abandoned:
+        future.cancel()  # its session ended while its chunks were queued
+    assert events_of([await pool.hear(listener, chunk) for chunk in chunks]) == expected

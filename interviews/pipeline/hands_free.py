@@ -148,7 +148,7 @@ class HandsFreeIntake:
         # a sound yet in reply to an answer the candidate is only pausing in (that answer reopens).
         listener.interviewer_speaking = self.interruption.busy() and self.reopenable() is None
         try:
-            events, added = await self.runtime.in_executor(LISTENING, listener.feed, data)
+            events, added = await self.runtime.off_loop(LISTENING.hear(listener, data))
         except AudioDecodeError:
             await self.runtime.to_thread(listener.close)
             self.listener, self.utterance = None, None

@@ -1,11 +1,13 @@
 """Where every hands-free session's microphone is decoded and its voice detected: the listening pool.
 
-An executor for `Listener.feed` calls only. Each session's listener is dealt to one of its threads
-for good, so its chunks are fed in order. A thread takes every chunk waiting for it when it is free
-and feeds them together: one ONNX run scores the VAD windows of all those sessions
-(interviews/vad.py), and a thread that always finds work does not sleep and wake for each 50 ms
-chunk. With a handful of sessions a batch is one chunk; at fifty, the chunks that came in during one
-batch make the next.
+`hear(listener, chunk)` feeds a listener a chunk off the event loop. Each session's listener is
+dealt to one of the pool's threads for good, so its chunks are fed in order. A thread takes every
+chunk waiting for it when it is free and feeds them together: one ONNX run scores the VAD windows of
+all those sessions (interviews/vad.py), and a thread that always finds work does not sleep and wake
+for each 50 ms chunk. With a handful of sessions a batch is one chunk; at fifty, the chunks that came
+in during one batch make the next. A batch's results go back to each event loop in one call: one
+wake-up of the loop per batch, not a thread-safe future and a wake-up per chunk (~6 % of the
+server's GIL at 50 sessions, BENCHMARKS.md #22).
 
 Where the hearing happens (decoding, windows, VAD: interviews/microphone.py) is set by `configure`:
 - in listening worker processes (interviews/listening_worker.py), one per thread, the default of a
@@ -22,6 +24,7 @@ a worker by itself is refused (as audio that cannot be decoded).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -31,11 +34,8 @@ import subprocess
 import sys
 import threading
 import weakref
-from collections.abc import Callable
-from concurrent.futures import Executor, Future
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from interviews.audio import AudioDecodeError
 from interviews.microphone import Heard
@@ -49,7 +49,7 @@ WORKER_TIMEOUT_S = 10.0  # a batch takes milliseconds; a worker silent this long
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_COMMAND = [sys.executable, "-m", "interviews.listening_worker"]  # and the socket's descriptor
 
-_Work = tuple[Listener, bytes, "Future[Any]"]
+_Work = tuple[Listener, bytes, "asyncio.Future[Fed]"]
 
 
 class WorkerProcess:
@@ -154,7 +154,19 @@ class WorkerProcess:
         return results
 
 
-class ListeningPool(Executor):
+def _settle(results: list[tuple[asyncio.Future[Fed], Fed | BaseException]]) -> None:
+    """On the event loop: a batch's results for that loop's sessions (one whose wait was cancelled
+    meanwhile is skipped)."""
+    for future, result in results:
+        if future.done():
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+
+class ListeningPool:
     def __init__(self, threads: int | None = None) -> None:
         self._threads = threads or os.cpu_count() or 2
         self._processes = 0
@@ -198,12 +210,10 @@ class ListeningPool(Executor):
                 threading.Thread(target=self._work, args=(number,), name=f"listening-{number}", daemon=True).start()
             self._started = True
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        listener = getattr(fn, "__self__", None)
-        if getattr(fn, "__func__", None) is not Listener.feed or not isinstance(listener, Listener) or kwargs:
-            raise TypeError("the listening pool runs Listener.feed(chunk) calls only")
-        (chunk,) = args
-        future: Future[Any] = Future()
+    def hear(self, listener: Listener, chunk: bytes) -> asyncio.Future[Fed]:
+        """From an event loop: `listener.feed(chunk)` in the pool, its result (or the exception it
+        raised) in the future returned. A listener's chunks are fed in the order given."""
+        future: asyncio.Future[Fed] = asyncio.get_running_loop().create_future()
         self._start()
         with self._lock:
             shard = self._shard.get(listener)
@@ -231,11 +241,12 @@ class ListeningPool(Executor):
                     break
                 batch.append(work)
                 listeners.add(id(work[0]))
-            self._run(number, [work for work in batch if work[2].set_running_or_notify_cancel()])
+            self._run(number, [work for work in batch if not work[2].cancelled()])
 
     def _run(self, number: int, batch: list[_Work]) -> None:
         if not batch:
             return
+        results: list[Fed | Exception] | list[BaseException]
         try:
             if self._workers:
                 results = self._hear_in_worker(self._workers[number], batch)
@@ -243,14 +254,15 @@ class ListeningPool(Executor):
                 results = feed_together([listener for listener, _, _ in batch], [chunk for _, chunk, _ in batch])
         except BaseException as exc:  # a defect: every caller hears of it, the thread goes on
             logger.exception("feeding %d listeners failed", len(batch))
-            for _, _, future in batch:
-                future.set_exception(exc)
-            return
+            results = [exc] * len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Fed], Fed | BaseException]]] = {}
         for (_, _, future), result in zip(batch, results, strict=True):
-            if isinstance(result, Exception):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+            by_loop.setdefault(future.get_loop(), []).append((future, result))
+        for loop, settled in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, settled)
+            except RuntimeError:  # that loop has been closed: nobody waits for these
+                pass
 
     def _hear_in_worker(self, worker: WorkerProcess, batch: list[_Work]) -> list[Fed | Exception]:
         heard = worker.hear([(self._shard[listener][1], chunk) for listener, chunk, _ in batch])
@@ -262,7 +274,7 @@ class ListeningPool(Executor):
                 results.append(exc)
         return results
 
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+    def shutdown(self) -> None:
         """Stop the worker processes (the threads are daemons; a pool is not used after this)."""
         for worker in self._workers:
             worker.stop()

@@ -49,6 +49,7 @@ class Runtime(Protocol):
     def call_later(self, seconds: float, callback: Callable[[], None]) -> asyncio.TimerHandle | Any: ...
     async def to_thread(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
     async def in_executor(self, executor: Executor, function: Callable[..., T], /, *args: Any) -> T: ...
+    async def off_loop(self, work: Awaitable[T]) -> T: ...
 
 
 class TurnScorer(Protocol):
@@ -75,3 +76,7 @@ class RealRuntime:
     async def in_executor(self, executor: Executor, function: Callable[..., T], /, *args: Any) -> T:
         """Blocking work on a pool of its own, so it cannot hold up the shared one (to_thread's)."""
         return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+
+    async def off_loop(self, work: Awaitable[T]) -> T:
+        """Work already handed to threads or processes of its own (the listening pool's `hear`)."""
+        return await work

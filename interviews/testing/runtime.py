@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
@@ -68,6 +68,13 @@ class FakeRuntime:
         self._in_thread += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(executor, function, *args)
+        finally:
+            self._in_thread -= 1
+
+    async def off_loop(self, work: Awaitable[T]) -> T:
+        self._in_thread += 1
+        try:
+            return await work
         finally:
             self._in_thread -= 1
 
