@@ -1,5 +1,5 @@
 FROM python:3.11-slim-bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng ffmpeg gettext \
+RUN apt-get update && apt-get install -y --no-install-recommends espeak-ng ffmpeg libopus0 gettext \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.txt constraints.txt ./

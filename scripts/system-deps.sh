@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the app (espeak-ng, ffmpeg, gettext to compile the translation catalogues)
+# Installs the Debian packages the app (espeak-ng, ffmpeg, libopus0 to decode microphones at 16 kHz
+# (interviews/audio/opus.py; ffmpeg depends on it anyway), gettext to compile the translation catalogues)
 # and the tests (chromium for the browser tests, fonts-noto-cjk so Korean and Japanese pages render,
 # docker-compose to validate docker-compose.yml) need.
 # Usage: scripts/system-deps.sh [run|test]. Does nothing for packages already present.
 set -euo pipefail
-need=(espeak-ng ffmpeg gettext)
+need=(espeak-ng ffmpeg libopus0 gettext)
 [ "${1:-run}" = "test" ] && need+=(chromium fonts-noto-cjk docker-compose)
 missing=()
 for package in "${need[@]}"; do

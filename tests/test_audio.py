@@ -1,6 +1,7 @@
 """Codec work: whole and incremental WebM/Opus decoding, MP3 encoding, test recordings."""
 
 import io
+import logging
 import threading
 import wave
 from pathlib import Path
@@ -17,6 +18,7 @@ from interviews.audio import (
     WebmOpusDecoder,
     decode_to_pcm,
     encode_mp3,
+    opus,
     pcm_duration_s,
 )
 from interviews.audio.pcm import mono_resampler, resample_frame, resample_frames
@@ -106,18 +108,58 @@ def test_incremental_decoder_rejects_noise_and_closes():
     abandoned.close()  # must not hang
 
 
-def test_webm_opus_decoder_matches_whole_decode_in_the_callers_thread():
+@pytest.fixture(params=["libopus", "ffmpeg"])
+def opus_decoding(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Microphone streams are decoded by libopus at 16 kHz, or (without libopus) by FFmpeg at 48 kHz
+    and resampled: both must give the recording's samples, in time."""
+    assert opus.LIBOPUS is not None  # CI has it (scripts/system-deps.sh): the first case is real
+    if request.param == "ffmpeg":
+        monkeypatch.setattr(opus, "LIBOPUS", None)
+    return str(request.param)
+
+
+def test_webm_opus_decoder_matches_whole_decode_in_the_callers_thread(opus_decoding):
     webm = (FIXTURES / "answer_en.webm").read_bytes()
     whole = decode_to_pcm(webm)
     threads = threading.active_count()
     decoder = WebmOpusDecoder()
     pieces = [decoder.feed(chunk) for chunk in chunks_of(webm, 200)]
     assert threading.active_count() == threads  # no demuxer thread
+    assert isinstance(decoder._codec, opus.OpusDecoder) == (opus_decoding == "libopus")
     decoded = np.concatenate([*pieces, decoder.flush()])
     # FFmpeg's demuxer also trims the encoder's padding after the last packet (under 15 ms).
     assert 0 <= len(decoded) - len(whole) <= 16000 * 0.015
-    assert float(np.max(np.abs(decoded[: len(whole)] - whole))) < 1e-3
+    # The same samples at the same times: FFmpeg's resampler (the whole decode's) and libopus's own
+    # filter differ by a few thousandths; a sample's shift either way would cost ~0.04 of correlation.
+    tolerance = 1e-3 if opus_decoding == "ffmpeg" else 1e-2
+    assert float(np.max(np.abs(decoded[: len(whole)] - whole))) < tolerance
+    assert np.corrcoef(decoded[: len(whole)], whole)[0, 1] > 0.9999
     assert decoder.samples_total == len(decoded)
+
+
+def test_webm_opus_decoder_skips_a_damaged_packet_and_goes_on(opus_decoding, caplog):
+    pcm = tone(1.0)
+    chunks = webm_chunks(pcm, chunk_s=0.05)
+    plain = WebmOpusDecoder()
+    expected = np.concatenate([plain.feed(chunk) for chunk in chunks])
+    decoder = WebmOpusDecoder()
+    first = decoder.feed(chunks[0])
+    # A block whose Opus packet is malformed (a code-3 packet claiming 63 frames in 3 bytes).
+    damaged = b"\xa3\x87\x81\x00\x00\x80" + b"\xff\xff\xff"
+    with caplog.at_level(logging.DEBUG, logger="interviews.audio.webm_opus"):
+        assert len(decoder.feed(damaged)) == 0
+    assert "skipping undecodable packet" in caplog.text
+    rest = np.concatenate([decoder.feed(chunk) for chunk in chunks[1:]])
+    assert len(first) + len(rest) == len(expected)
+    assert np.array_equal(np.concatenate([first, rest]), expected)
+
+
+def test_an_opus_decoder_refuses_rates_libopus_does_not_have():
+    with pytest.raises(ValueError, match="22050"):
+        opus.OpusDecoder(rate=22050)
+    decoder = WebmOpusDecoder(rate=22050)  # decoded by FFmpeg and resampled instead
+    decoded = decoder.feed(b"".join(webm_chunks(tone(0.5), chunk_s=0.05)))
+    assert not isinstance(decoder._codec, opus.OpusDecoder) and len(decoded) > 22050 * 0.3
 
 
 def test_resampling_a_chunks_frames_together_gives_the_samples_of_one_call_per_frame():
