@@ -68,7 +68,9 @@ class WebmOpusDecoder:
         self._codec_id = b""
         self._codec_private = b""
         self._codec: opus.OpusDecoder | av.AudioCodecContext | None = None
-        self._resampler = mono_resampler(rate) if opus.LIBOPUS is None or rate not in opus.RATES else None
+        # libopus decodes at `rate` itself; FFmpeg's decoder gives 48 kHz, for this resampler.
+        libopus = opus.LIBOPUS is not None and rate in opus.RATES
+        self._resampler = None if libopus else mono_resampler(rate)
         self._fallback: IncrementalDecoder | None = None
         self._samples_total = 0
 
