@@ -172,7 +172,15 @@ else:
             # Keep each thread's connection: opening SQLite for every call cost ~4 % under load.
             "CONN_MAX_AGE": None,
             # SQLite is shared by the event loop's worker threads; wait rather than fail on a lock.
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            # Write-ahead logging: a commit appends to the log with one fsync (the rollback journal
+            # took two or more), and recruiters reading in the admin never wait for an interview's
+            # writes. synchronous=FULL keeps every committed turn across a power cut. At 50 hands-free
+            # sessions: ~7 % less CPU per turn (BENCHMARKS.md, #22, session 14).
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL",
+            },
         }
     }
 

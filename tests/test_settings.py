@@ -12,10 +12,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
-    "import json, django; from django.conf import settings; django.setup(); "
+    "import json, django; from django.conf import settings; from django.db import connection; "
+    "sqlite = lambda: connection.vendor == 'sqlite' and [connection.cursor().execute(f'PRAGMA {p}').fetchone()[0] "
+    "for p in ('journal_mode', 'synchronous')]; "
+    "django.setup(); "
     "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
     "'layer': settings.CHANNEL_LAYERS['default']['BACKEND'], 'providers': settings.INTERVIEW_PROVIDERS, "
-    "'debug': settings.DEBUG, 'media': str(settings.MEDIA_ROOT)}))"
+    "'debug': settings.DEBUG, 'media': str(settings.MEDIA_ROOT), 'sqlite': sqlite()}))"
 )
 CLEAN = {
     k: v
@@ -40,6 +43,8 @@ def test_defaults_are_embedded_sqlite_in_memory_layer_and_local_engines(tmp_path
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["db"] == "django.db.backends.sqlite3"
+    # Write-ahead logging, every commit synced (2 = FULL): cheaper commits, nothing committed lost.
+    assert values["sqlite"] == ["wal", 2]
     assert values["layer"] == "channels.layers.InMemoryChannelLayer"
     assert values["providers"] == {"stt": ["local"], "llm": ["local"], "tts": ["local"]}
     assert values["debug"] is False
@@ -131,7 +136,10 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
 
 
 EMAIL_PROBE = (
-    "import json, django; from django.conf import settings; django.setup(); "
+    "import json, django; from django.conf import settings; from django.db import connection; "
+    "sqlite = lambda: connection.vendor == 'sqlite' and [connection.cursor().execute(f'PRAGMA {p}').fetchone()[0] "
+    "for p in ('journal_mode', 'synchronous')]; "
+    "django.setup(); "
     "print(json.dumps([settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS, "
     "settings.DEFAULT_FROM_EMAIL]))"
 )
@@ -162,6 +170,9 @@ def test_email_prints_to_the_console_by_default_and_sends_by_smtp_when_configure
 
 
 ORIGINS_PROBE = (
+    "import json, django; from django.conf import settings; from django.db import connection; "
+    "sqlite = lambda: connection.vendor == 'sqlite' and [connection.cursor().execute(f'PRAGMA {p}').fetchone()[0] "
+    "for p in ('journal_mode', 'synchronous')]; "
     "import json, django; from django.conf import settings; django.setup(); print(json.dumps(settings.ALLOWED_ORIGINS))"
 )
 
