@@ -1,5 +1,6 @@
 """Codec work: whole and incremental WebM/Opus decoding, MP3 encoding, test recordings."""
 
+import ctypes
 import io
 import logging
 import threading
@@ -13,6 +14,7 @@ import pytest
 from interviews.audio import (
     RECOGNITION_RATE,
     AudioDecodeError,
+    AudioMeter,
     IncrementalDecoder,
     Mp3Encoder,
     WebmOpusDecoder,
@@ -195,6 +197,71 @@ def test_webm_opus_decoder_skips_elements_it_does_not_need_across_chunks():
     without = np.concatenate([plain.feed(b"".join(chunks)), plain.flush()])
     assert len(with_void) == len(without) > 16000 * 0.9
     assert float(np.max(np.abs(with_void - without))) < 1e-6
+
+
+def measured(chunks: list[bytes], *, framing: bool = True) -> float | None:
+    meter = AudioMeter(framing=framing)
+    for chunk in chunks:
+        meter.push(chunk)
+    return meter.finish()
+
+
+def test_an_opus_packets_length_is_read_as_libopus_reads_it():
+    assert opus.LIBOPUS is not None  # CI has it (scripts/system-deps.sh): the oracle is real
+    count = opus.LIBOPUS.opus_packet_get_nb_samples
+    count.restype, count.argtypes = ctypes.c_int, [ctypes.c_char_p, ctypes.c_int32, ctypes.c_int32]
+    rng = np.random.default_rng(7)
+    for size in [0, 1, 2, 3] * 5000:
+        packet = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        expected = count(packet, len(packet), 48000)
+        if expected < 0:
+            with pytest.raises(AudioDecodeError):
+                opus.packet_samples(packet)
+        else:
+            assert opus.packet_samples(packet) == expected, packet.hex()
+
+
+@pytest.mark.parametrize("recording", ["answer_en.webm", "answer_ko.webm", "live timeslices"])
+def test_an_answer_is_measured_from_its_packets_as_long_as_ffmpeg_decodes_it(recording, monkeypatch):
+    if recording == "live timeslices":
+        chunks = [chunk for chunk in webm_chunks(tone(3.0), chunk_s=0.25) if chunk]
+    else:
+        chunks = chunks_of((FIXTURES / recording).read_bytes(), 40)
+    decoded = measured(chunks, framing=False)
+    assert decoded is not None and decoded > 2.9
+
+    def no_decoding(self: AudioMeter) -> None:
+        raise AssertionError("decoded, not counted")
+
+    monkeypatch.setattr(AudioMeter, "_decode", no_decoding)
+    threads = threading.active_count()
+    assert measured(chunks) == pytest.approx(decoded, abs=1e-9)  # the pre-skip and end padding dropped, as FFmpeg does
+    assert threading.active_count() == threads  # its thread is done
+
+
+def test_a_damaged_packet_is_left_out_of_the_length_as_ffmpeg_leaves_it_out():
+    chunks = webm_chunks(tone(1.0), chunk_s=0.05)
+    # A block whose Opus packet is malformed (a code-3 packet claiming 63 frames in 3 bytes).
+    damaged = [chunks[0], b"\xa3\x87\x81\x00\x00\x80" + b"\xff\xff\xff", *chunks[1:]]
+    counted = measured(damaged)
+    assert counted == pytest.approx(measured(damaged, framing=False), abs=1e-9)
+    assert counted == pytest.approx(measured(chunks), abs=1e-9)
+
+
+def test_streams_the_packets_cannot_measure_are_decoded_by_ffmpeg():
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((tone(1.5) * 32767).astype("<i2").tobytes())
+    assert measured(chunks_of(wav.getvalue(), 7)) == pytest.approx(1.5, abs=0.01)  # not WebM
+    # Framing broken on the way (an element header of nine bytes): FFmpeg's demuxer reads past it.
+    chunks = webm_chunks(tone(2.0), chunk_s=0.05)
+    broken = [*chunks[:10], b"\x00\x00\x00", *chunks[10:]]
+    assert measured(broken) == pytest.approx(measured(broken, framing=False), abs=1e-9)
+    assert measured([b"\x1aE\xdf\xa3"]) == measured([b"\x1aE\xdf\xa3"], framing=False)  # a header and no packet
+    assert measured([b"not audio at all"]) is None
 
 
 def test_mp3_encoder_streams_frames_that_join_into_one_stream():

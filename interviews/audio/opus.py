@@ -65,6 +65,33 @@ def pre_skip(opus_head: bytes) -> int:
     return int(struct.unpack_from("<H", opus_head, 10)[0])
 
 
+# Samples (at 48 kHz) in one frame of each of the 32 configurations a packet's first byte names
+# (RFC 6716 section 3.1): SILK 10/20/40/60 ms, hybrid 10/20 ms, CELT 2.5/5/10/20 ms.
+_FRAME_SAMPLES = (480, 960, 1920, 2880) * 3 + (480, 960) * 2 + (120, 240, 480, 960) * 4
+
+
+def packet_samples(packet: bytes) -> int:
+    """The samples (at 48 kHz) an Opus packet holds, read from its table of contents without
+    decoding it (RFC 6716 section 3.1), as libopus's opus_packet_get_nb_samples reads them;
+    AudioDecodeError for a packet that cannot be one."""
+    if not packet:
+        raise AudioDecodeError("an empty Opus packet")
+    toc = packet[0]
+    match toc & 0x03:
+        case 0:
+            frames = 1
+        case 1 | 2:
+            frames = 2
+        case _ if len(packet) < 2:
+            raise AudioDecodeError("an Opus packet without its frame count")
+        case _:
+            frames = packet[1] & 0x3F
+    samples = frames * _FRAME_SAMPLES[toc >> 3]
+    if samples > 48000 * MAX_FRAME_S:
+        raise AudioDecodeError("an Opus packet longer than 120 ms")
+    return samples
+
+
 class OpusDecoder:
     """One Opus stream's packets to mono float32 PCM at `rate` (one of RATES), its pre-skip dropped
     as FFmpeg drops it. Stereo streams are mixed down by libopus."""

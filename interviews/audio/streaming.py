@@ -9,6 +9,8 @@ import threading
 import av
 import numpy as np
 
+from interviews.audio.matroska import EBML_MAGIC, NotPlainOpus, WebmOpusPackets
+from interviews.audio.opus import packet_samples, pre_skip
 from interviews.audio.pcm import RECOGNITION_RATE, AudioDecodeError, concat_pcm, mono_resampler, resample_frame
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,11 @@ class _GrowingInput:
             self.pending += data
             self.starved = False
             self.cond.notify_all()
+
+    def unread(self, data: bytes) -> None:
+        """Put bytes already read back in front, for the next reader (the one reader's thread only)."""
+        with self.cond:
+            self.pending[:0] = data
 
     def close_input(self, *, abort: bool = False) -> None:
         with self.cond:
@@ -163,12 +170,16 @@ class AudioMeter:
     """How long a growing recording is, in seconds of decoded audio, measured as its bytes arrive.
 
     Limits count audio, not arrival time: 400 s of Opus fit in one 700 KB frame. `push` never
-    blocks: a thread of its own decodes behind the arrivals (at the stream's own rate, without
-    resampling), and `seconds` is what it has decoded so far; `finish` waits for the rest. Bytes
-    that do not decode leave the length unknown (None); the transcriber then reports what is wrong.
+    blocks: a thread of its own reads behind the arrivals, and `seconds` is what it has counted so
+    far; `finish` waits for the rest. A browser's WebM/Opus is not decoded: each Opus packet says
+    how long it is (opus.packet_samples), which takes ~1 % of the CPU of decoding it (BENCHMARKS.md
+    #22); other streams (`framing=False`, or another container or codec) are decoded by FFmpeg, at
+    their own rate, without resampling. Bytes that do not decode leave the length unknown (None); the
+    transcriber then reports what is wrong.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, framing: bool = True) -> None:
+        self._framing = framing
         self._input = _GrowingInput()
         self._thread: threading.Thread | None = None
         self._seconds = 0.0
@@ -199,17 +210,49 @@ class AudioMeter:
 
     def _run(self) -> None:
         try:
-            with av.open(self._input, mode="r", buffer_size=4096) as container:
-                if not container.streams.audio:
-                    raise AudioDecodeError("the stream has no audio track")
-                for packet in container.demux(container.streams.audio[0]):
-                    try:
-                        frames = packet.decode()
-                    except av.FFmpegError:
-                        continue  # one damaged packet: the rest still counts
-                    for frame in frames:
-                        self._seconds += frame.samples / frame.sample_rate
+            if not (self._framing and self._count_opus_packets()):
+                self._decode()
         except EOFError:
             pass  # aborted by close()
         except Exception:
             self._failed = True
+
+    def _count_opus_packets(self) -> bool:
+        """Count a WebM/Opus stream's samples from its packets' tables of contents. False, with every
+        byte read put back, for a stream FFmpeg has to read: not WebM, another codec, no packet at
+        all, or framing broken on the way (FFmpeg's demuxer finds the next cluster)."""
+        framing, seen, samples = WebmOpusPackets(), bytearray(), 0
+        while data := self._input.read():
+            seen += data
+            if not seen.startswith(EBML_MAGIC[: len(seen)]):
+                break
+            try:
+                packets = framing.feed(data)
+            except (NotPlainOpus, AudioDecodeError):
+                break
+            for packet in packets:
+                try:
+                    samples += packet_samples(packet)
+                except AudioDecodeError:
+                    continue  # one damaged packet: the rest still counts, as FFmpeg's decoder skips it
+            # FFmpeg drops the encoder's delay (the pre-skip) from the first decoded samples, and
+            # the padding a file's last packet is marked with.
+            self._seconds = max(0, samples - pre_skip(framing.opus_head) - framing.discarded) / 48000
+        else:
+            if framing.started:
+                return True
+        self._input.unread(bytes(seen))
+        return False
+
+    def _decode(self) -> None:
+        self._seconds = 0.0
+        with av.open(self._input, mode="r", buffer_size=4096) as container:
+            if not container.streams.audio:
+                raise AudioDecodeError("the stream has no audio track")
+            for packet in container.demux(container.streams.audio[0]):
+                try:
+                    frames = packet.decode()
+                except av.FFmpegError:
+                    continue  # one damaged packet: the rest still counts
+                for frame in frames:
+                    self._seconds += frame.samples / frame.sample_rate
