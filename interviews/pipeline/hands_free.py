@@ -116,6 +116,7 @@ class HandsFreeIntake:
         self.backlog = Backlog(self._feed, lock=self.stepping)
         self._question_of: str | None = None  # the interviewer's words the listener's question kind is of
         self.listener: Listener | None = None
+        self._lost = False  # the stream broke (bad_audio said): chunks wait for a new recording
         self.utterance: Utterance | None = None
         self.ended: Ended | None = None
         self.echo_prone = False  # the interviewer's voice was heard in the microphone
@@ -130,10 +131,9 @@ class HandsFreeIntake:
     async def _feed(self, data: bytes) -> None:
         if self.listener is None:
             if sniff_audio_mime(data[:16]) is None:
-                await self.send(
-                    ErrorFrame(ErrorCode.BAD_AUDIO, gettext_noop("The microphone stream is not audio we can use."))
-                )
+                await self._stream_lost(gettext_noop("The microphone stream is not audio we can use."))
                 return
+            self._lost = False
             # A listener holds no model of its own (interviews/vad.py): made here, without a hand-off.
             listener = Listener(language=self.language, config=self.endpoint)
             listener.scores_pauses = self.turn_model is not None
@@ -150,11 +150,11 @@ class HandsFreeIntake:
         try:
             events, added = await self.runtime.off_loop(LISTENING.hear(listener, data))
         except AudioDecodeError:
+            if listener.in_utterance:  # what was said before the damage is an answer
+                await self._speech_ended(listener.force_end())
             await self.runtime.to_thread(listener.close)
             self.listener, self.utterance = None, None
-            await self.send(
-                ErrorFrame(ErrorCode.BAD_AUDIO, gettext_noop("The microphone stream could not be decoded."))
-            )
+            await self._stream_lost(gettext_noop("The microphone stream could not be decoded."))
             return
         for event in events:
             if event.kind == "start":
@@ -176,6 +176,13 @@ class HandsFreeIntake:
             elif event.kind == "end":
                 await self._speech_ended(event)
         await self._end_at_limit()
+
+    async def _stream_lost(self, words: str) -> None:
+        """The stream cannot be read on: said once, and its later chunks are dropped until a new
+        recording (its header) begins a new listener; the page starts one when it hears this."""
+        if not self._lost:
+            self._lost = True
+            await self.send(ErrorFrame(ErrorCode.BAD_AUDIO, words))
 
     async def _words(self, utterance: Utterance, partial: str) -> None:
         """The latest words of the utterance: for the listener's end of turn, and the page's subtitle."""

@@ -4,7 +4,16 @@
 // activity states. It knows nothing of the page: the page listens to its events (ClientEvent).
 // Every type, reason and code on the wire comes from protocol.js.
 import { Emitter } from "./events.js";
-import { AudioEndReason, ClientMessage, CloseCode, HistoryRole, Mode, ServerFrame, Speaker } from "./protocol.js";
+import {
+  AudioEndReason,
+  ClientMessage,
+  CloseCode,
+  ErrorCode,
+  HistoryRole,
+  Mode,
+  ServerFrame,
+  Speaker,
+} from "./protocol.js";
 
 export { Mode };
 
@@ -62,6 +71,9 @@ export const Connection = Object.freeze({
 // the same pace (STREAM_TIMESLICE_S in interviews/turn_taking.py). At 50 ms Chromium sends the
 // header's first byte as a chunk of its own; the server joins it to the next.
 const HANDS_FREE_TIMESLICE_MS = 50;
+// A hands-free stream the server can no longer read (`bad_audio`) is recorded afresh, at most this
+// often: a new recording begins with its header, which the server takes as a new stream.
+const STREAM_RESTART_MIN_INTERVAL_MS = 5000;
 
 /** What the interviewer is doing (the candidate's own speech is tracked by the page). */
 export const Activity = Object.freeze({
@@ -112,6 +124,7 @@ export class StreamingInterviewClient {
     // Turns the server finished streaming (a plain ai_audio_end arrived).
     this.streamedTurns = new Set();
     this._events = new Emitter("interview client");
+    this._streamRestartedAt = -Infinity;
     this._reconnectTimer = null;
     this._closingOnPurpose = false;
     this._fatal = false;
@@ -299,7 +312,20 @@ export class StreamingInterviewClient {
     if (error.fatal) this._fatal = true;
     // A failed turn hands the floor back to the candidate.
     if (!error.fatal && this.activity === Activity.THINKING) this.setActivity(Activity.LISTENING);
+    if (error.code === ErrorCode.BAD_AUDIO && this.mode === Mode.HANDS_FREE) this._restartStream();
     this._emit(ClientEvent.ERROR, error);
+  }
+
+  /** Hands-free: the server cannot read the stream on; a new recording (with its header) starts it again. */
+  _restartStream() {
+    const recorder = this.recorder;
+    const now = performance.now();
+    if (!this.recording || !recorder || !this.isOpen) return;
+    if (now - this._streamRestartedAt < STREAM_RESTART_MIN_INTERVAL_MS) return;
+    this._streamRestartedAt = now;
+    const paused = this.paused;
+    this._abortRecording();
+    this.startStreaming(recorder.stream, { paused });
   }
 
   _onClose(socket, event) {
@@ -373,7 +399,8 @@ export class StreamingInterviewClient {
     // Chunks are sent in order; each Blob is read before the next one is sent.
     let sendChain = Promise.resolve();
     recorder.addEventListener("dataavailable", (event) => {
-      if (!event.data || event.data.size === 0) return;
+      // An aborted recording's last slice belongs to a stream that is over (a restart's new one may be under way).
+      if (!event.data || event.data.size === 0 || this.recorder !== recorder) return;
       sendChain = sendChain.then(() => this._sendAudio(event.data));
     });
     this._recorderDone = new Promise((resolve) => {

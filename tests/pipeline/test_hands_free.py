@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from interviews.audio import RECOGNITION_RATE, decode_to_pcm
-from interviews.testing.harness import Harness, playback, silence, speak
+from interviews.protocol import AudioChunk
+from interviews.testing.harness import At, Harness, playback, silence, speak
 
 S = RECOGNITION_RATE
 
@@ -22,6 +23,16 @@ def microphone(*parts: tuple[float, np.ndarray], until_s: float) -> np.ndarray:
     for start_s, pcm in parts:
         track[int(start_s * S) : int(start_s * S) + len(pcm)] = pcm
     return track
+
+
+# Bytes no WebM stream has at an element's start (an element id of nine bytes): the decoder gives up.
+DAMAGE = b"\x00\x00\x00\x00"
+
+
+def broken_at(recording: list[At], at_s: float) -> list[At]:
+    """The recording with damage arriving at `at_s`; the page goes on sending the rest of it, which
+    (without the header) can no longer be decoded on its own."""
+    return sorted([*recording, At(at_s, AudioChunk(DAMAGE))], key=lambda step: step.seconds)
 
 
 LONG_REPLY = "Welcome, and thank you for joining today. " + "I will ask you about the systems you have built. " * 4
@@ -115,3 +126,38 @@ async def test_a_short_answer_gets_patience_and_its_reply_is_prepared_early_but_
     # Transcription and the model ran meanwhile, but nothing of the reply shows before the 3 s.
     assert harness.llm.calls[0].started_at < voice_end + 3.0
     assert run.first("ai_transcript_chunk").at_s == pytest.approx(voice_end + 3.0, abs=0.15)
+
+
+async def test_a_stream_that_breaks_is_reported_once_and_the_pages_new_recording_is_heard(speech):
+    harness = Harness(hands_free=True)
+    run = await harness.run(
+        [
+            playback(0, "started", at=0.6),
+            playback(0, "ended", at=1.5),
+            *broken_at(speak(silence(4.0), at=0), 2.025),  # ~40 more chunks of the broken stream
+            *speak(microphone((1.0, speech), until_s=10.0), at=4.0),  # the page's new recording
+        ],
+        until_s=16,
+    )
+    assert run.errors() == ["bad_audio"]  # once, not once per chunk
+    assert run.first("speech_started").at_s == pytest.approx(4.0 + 1.0 + 0.1, abs=0.3)
+    assert run.store.ordered()[1].text == "I built a payments service in Go."
+    assert [h.frame.reason for h in run.of("ai_audio_end")] == ["complete", "complete"]
+
+
+async def test_what_was_said_before_the_stream_broke_is_kept_as_the_answer(speech):
+    harness = Harness(hands_free=True)
+    run = await harness.run(
+        [
+            playback(0, "started", at=0.6),
+            playback(0, "ended", at=1.5),
+            *broken_at(speak(microphone((2.0, speech[: 3 * S]), until_s=6.0), at=0), 4.025),
+        ],
+        until_s=10,
+    )
+    assert run.errors() == ["bad_audio"]
+    assert run.first("speech_ended").at_s == pytest.approx(4.025, abs=0.1)
+    answer = run.store.ordered()[1].record
+    assert answer.speaker == "candidate" and answer.text
+    assert seconds(decode_to_pcm(answer.audio)) == pytest.approx(2.0, abs=0.3)  # the voice from 2.1 s to 4.0 s
+    assert len(run.of("ai_audio_end")) == 2  # and it is answered
