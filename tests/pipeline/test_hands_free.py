@@ -25,6 +25,8 @@ def microphone(*parts: tuple[float, np.ndarray], until_s: float) -> np.ndarray:
     return track
 
 
+# The page played the greeting from 0.6 s to 1.5 s.
+GREETING_HEARD = (playback(0, "started", at=0.6), playback(0, "ended", at=1.5))
 # Bytes no WebM stream has at an element's start (an element id of nine bytes): the decoder gives up.
 DAMAGE = b"\x00\x00\x00\x00"
 
@@ -45,11 +47,7 @@ def seconds(pcm: np.ndarray) -> float:
 async def test_a_spoken_answer_ends_after_its_pause_and_is_answered(speech):
     harness = Harness(hands_free=True)
     run = await harness.run(
-        [
-            playback(0, "started", at=0.6),
-            playback(0, "ended", at=1.5),
-            speak(microphone((2.0, speech), until_s=10.0), at=0),
-        ],
+        [*GREETING_HEARD, speak(microphone((2.0, speech), until_s=10.0), at=0)],
         until_s=12,
     )
     started, ended = run.first("speech_started"), run.first("speech_ended")
@@ -132,8 +130,7 @@ async def test_a_stream_that_breaks_is_reported_once_and_the_pages_new_recording
     harness = Harness(hands_free=True)
     run = await harness.run(
         [
-            playback(0, "started", at=0.6),
-            playback(0, "ended", at=1.5),
+            *GREETING_HEARD,
             *broken_at(speak(silence(4.0), at=0), 2.025),  # ~40 more chunks of the broken stream
             *speak(microphone((1.0, speech), until_s=10.0), at=4.0),  # the page's new recording
         ],
@@ -148,11 +145,7 @@ async def test_a_stream_that_breaks_is_reported_once_and_the_pages_new_recording
 async def test_what_was_said_before_the_stream_broke_is_kept_as_the_answer(speech):
     harness = Harness(hands_free=True)
     run = await harness.run(
-        [
-            playback(0, "started", at=0.6),
-            playback(0, "ended", at=1.5),
-            *broken_at(speak(microphone((2.0, speech[: 3 * S]), until_s=6.0), at=0), 4.025),
-        ],
+        [*GREETING_HEARD, *broken_at(speak(microphone((2.0, speech[: 3 * S]), until_s=6.0), at=0), 4.025)],
         until_s=10,
     )
     assert run.errors() == ["bad_audio"]
