@@ -125,6 +125,7 @@ export class StreamingInterviewClient {
     this.streamedTurns = new Set();
     this._events = new Emitter("interview client");
     this._streamRestartedAt = -Infinity;
+    this._streamRestartTimer = null;
     this._reconnectTimer = null;
     this._closingOnPurpose = false;
     this._fatal = false;
@@ -319,10 +320,17 @@ export class StreamingInterviewClient {
   /** Hands-free: the server cannot read the stream on; a new recording (with its header) starts it again. */
   _restartStream() {
     const recorder = this.recorder;
-    const now = performance.now();
-    if (!this.recording || !recorder || !this.isOpen) return;
-    if (now - this._streamRestartedAt < STREAM_RESTART_MIN_INTERVAL_MS) return;
-    this._streamRestartedAt = now;
+    if (!this.recording || !recorder || !this.isOpen || this._streamRestartTimer) return;
+    const wait = this._streamRestartedAt + STREAM_RESTART_MIN_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      // Broken again soon after a restart: once more when the interval is over, not never.
+      this._streamRestartTimer = setTimeout(() => {
+        this._streamRestartTimer = null;
+        this._restartStream();
+      }, wait);
+      return;
+    }
+    this._streamRestartedAt = performance.now();
     const paused = this.paused;
     this._abortRecording();
     this.startStreaming(recorder.stream, { paused });

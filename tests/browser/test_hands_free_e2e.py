@@ -151,35 +151,43 @@ def test_the_interviewers_own_voice_in_the_microphone_does_not_interrupt(
 def test_a_microphone_stream_the_server_cannot_read_is_recorded_afresh_and_heard(
     daphne_server: LiveServer, fake_openai: FakeOpenAI, tmp_path: Path
 ) -> None:
-    """Damage in the stream (bytes no WebM has, sent as the page's own): one `bad_audio`, then the
-    page's new recording is listened to, and the answer after it is heard and replied to."""
+    """Damage in the stream (bytes no WebM has, sent as the page's own): one `bad_audio`, and the
+    page records afresh; damaged again at once, it records afresh once the interval is over. The
+    answer after that is heard and replied to."""
     from playwright.sync_api import expect
 
     greeting = "Hello, welcome."
     fake_openai.configure(chat_replies=[greeting, FOLLOW_UP], per_token_delay_s=0.02)
     token = hands_free_interview(daphne_server)
-    mic = write_mic(tmp_path / "mic.wav", silence(9.0), speech(ANSWER))
+    mic = write_mic(tmp_path / "mic.wav", silence(13.0), speech(ANSWER))
     with chromium_with_mic(mic, loop=False, camera=False) as context:
         page, errors = open_interview(context, daphne_server, token)
         expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
-        page.wait_for_function("() => window.__interview.client.recorder?.state === 'recording'", timeout=WAIT_MS)
-        page.wait_for_timeout(500)  # the recording's header and a few slices are up
-        page.evaluate(
-            "() => { const client = window.__interview.client; window.__damaged = client.recorder;"
-            " client._send(new Uint8Array([0, 0, 0, 0]).buffer); }"
-        )
-        page.wait_for_function(
-            "() => window.__interview.stats.errors.some((error) => error.code === 'bad_audio')", timeout=WAIT_MS
-        )
-        page.wait_for_function(
+        new_recording = (
             "() => { const recorder = window.__interview.client.recorder;"
-            " return recorder && recorder !== window.__damaged && recorder.state === 'recording'; }",
-            timeout=WAIT_MS,
+            " return recorder?.state === 'recording' && !(window.__damaged || []).includes(recorder); }"
         )
+        restarted_at = []
+        for damage in (1, 2):
+            page.wait_for_function(new_recording, timeout=WAIT_MS)
+            restarted_at.append(state(page, "window.__interview.client._streamRestartedAt"))
+            page.wait_for_timeout(500)  # the recording's header and a few slices are up
+            page.evaluate(
+                "() => { const client = window.__interview.client; (window.__damaged ||= []).push(client.recorder);"
+                " client._send(new Uint8Array([0, 0, 0, 0]).buffer); }"
+            )
+            page.wait_for_function(
+                f"() => window.__interview.stats.errors.filter((e) => e.code === 'bad_audio').length === {damage}",
+                timeout=WAIT_MS,
+            )
+        # The second restart waits for the interval (5 s after the first), then the page records afresh.
+        page.wait_for_function(new_recording, timeout=WAIT_MS)
+        restarted_at.append(state(page, "window.__interview.client._streamRestartedAt"))
+        assert restarted_at[2] - restarted_at[1] >= 5000 - 1, restarted_at  # not sooner than the interval
         expect(page.locator("#subtitle-user .text")).to_have_text(DEFAULT_TRANSCRIPT, timeout=WAIT_MS)
         expect(page.locator("#subtitle-ai .text")).to_have_text(FOLLOW_UP, timeout=WAIT_MS)
         stats = state(page, "window.__interview.stats")
-        assert [error["code"] for error in stats["errors"]] == ["bad_audio"], stats["errors"]
+        assert [error["code"] for error in stats["errors"]] == ["bad_audio", "bad_audio"], stats["errors"]
         assert stats["answersEnded"] == 1, stats
         assert len(fake_openai.requests_to("transcription")) == 1
         assert not errors, errors
