@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from interviews.audio import RECOGNITION_RATE, IncrementalDecoder, WebmOpusDecoder
-from interviews.protocol import EBML_MAGIC
+from interviews.audio.matroska import EBML_MAGIC
 from interviews.vad import VAD, WINDOW, VadStream
 
 # A chunk's windows, one row of WINDOW samples each, and their voice probabilities.

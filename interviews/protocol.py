@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
 
+from interviews.audio.matroska import EBML_MAGIC  # how a WebM/Matroska stream begins
 from interviews.events import HistoryItem
 
 
@@ -125,9 +126,6 @@ def parse_binary_frame(data: bytes, *, max_bytes: int) -> AudioChunk:
     if not data:
         raise ProtocolError(ErrorCode.BAD_AUDIO, "Empty audio frame.")
     return AudioChunk(data=data)
-
-
-EBML_MAGIC = b"\x1aE\xdf\xa3"  # how a WebM/Matroska stream begins
 
 
 def is_split_header(data: bytes) -> bool:

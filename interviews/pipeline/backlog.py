@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from interviews.protocol import EBML_MAGIC
+from interviews.audio.matroska import EBML_MAGIC
 
 
 class Backlog:

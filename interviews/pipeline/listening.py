@@ -38,8 +38,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from interviews.audio import AudioDecodeError
+from interviews.audio.matroska import EBML_MAGIC
 from interviews.microphone import Heard
-from interviews.protocol import EBML_MAGIC
 from interviews.turn_taking import Fed, Listener, feed_together
 
 logger = logging.getLogger(__name__)

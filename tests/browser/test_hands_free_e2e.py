@@ -54,6 +54,22 @@ def hands_free_interview(server: LiveServer) -> str:
     return server.create_interview(candidate="Hands Free")["token"]
 
 
+def greeting_then_follow_up(server: LiveServer, fake_openai: FakeOpenAI) -> tuple[str, str]:
+    """A hands-free interview whose interviewer greets, then asks FOLLOW_UP: (its token, the greeting)."""
+    greeting = "Hello, welcome."
+    fake_openai.configure(chat_replies=[greeting, FOLLOW_UP], per_token_delay_s=0.02)
+    return hands_free_interview(server), greeting
+
+
+def open_live_interview(context: object, server: LiveServer, token: str) -> tuple[object, list[str]]:
+    """The page joined and its socket live."""
+    from playwright.sync_api import expect
+
+    page, errors = open_interview(context, server, token)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+    return page, errors
+
+
 def open_interview(context: object, server: LiveServer, token: str) -> tuple[object, list[str]]:
     page = context.new_page()
     errors: list[str] = []
@@ -69,16 +85,13 @@ def test_a_hands_free_answer_needs_no_button(
 ) -> None:
     from playwright.sync_api import expect
 
-    greeting = "Hello, welcome."
-    fake_openai.configure(chat_replies=[greeting, FOLLOW_UP], per_token_delay_s=0.02)
-    token = hands_free_interview(daphne_server)
+    token, greeting = greeting_then_follow_up(daphne_server, fake_openai)
     # Quiet while the short greeting plays, then the answer, then a long pause. The microphone's
     # file starts when the page opens it, before the greeting is written: on a loaded machine the
     # greeting's sound can end 3 s later, and an answer over it is (rightly) a barge-in.
     mic = write_mic(tmp_path / "mic.wav", silence(6.0), speech(ANSWER))
     with chromium_with_mic(mic, loop=False, camera=False) as context:
-        page, errors = open_interview(context, daphne_server, token)
-        expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+        page, errors = open_live_interview(context, daphne_server, token)
         expect(page.locator("#mic-button")).to_be_hidden()
         expect(page.locator("#mute-button")).to_be_visible()
         expect(page.locator("#subtitle-ai .text")).to_have_text(greeting, timeout=WAIT_MS)
@@ -156,13 +169,10 @@ def test_a_microphone_stream_the_server_cannot_read_is_recorded_afresh_and_heard
     answer after that is heard and replied to."""
     from playwright.sync_api import expect
 
-    greeting = "Hello, welcome."
-    fake_openai.configure(chat_replies=[greeting, FOLLOW_UP], per_token_delay_s=0.02)
-    token = hands_free_interview(daphne_server)
+    token, _ = greeting_then_follow_up(daphne_server, fake_openai)
     mic = write_mic(tmp_path / "mic.wav", silence(13.0), speech(ANSWER))
     with chromium_with_mic(mic, loop=False, camera=False) as context:
-        page, errors = open_interview(context, daphne_server, token)
-        expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+        page, errors = open_live_interview(context, daphne_server, token)
         new_recording = (
             "() => { const recorder = window.__interview.client.recorder;"
             " return recorder?.state === 'recording' && !(window.__damaged || []).includes(recorder); }"
