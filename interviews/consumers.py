@@ -15,6 +15,7 @@ import logging
 import time
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qsl
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -28,6 +29,8 @@ from interviews.heap import release_free_memory_soon
 from interviews.i18n import translate
 from interviews.pipeline import InterviewFinished, Session, SessionConfig, SessionEvent, TurnHeard
 from interviews.protocol import (
+    BINARY_AUDIO_PARAMETER,
+    AiAudioChunk,
     ClientMessage,
     CloseCode,
     ErrorCode,
@@ -83,6 +86,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     interview_id: int | None = None
     epoch = 0
     language = settings.LANGUAGE_CODE  # the interview's, once it is known: every error frame is in it
+    binary_audio = False  # the client asked for the interviewer's audio as binary frames (`?audio=binary`)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -102,6 +106,8 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         self._handover_arrived = asyncio.Event()
         self._tokens, self._tokens_at = float(settings.INTERVIEW["MAX_MESSAGE_BURST"]), time.monotonic()
         token = self.scope["url_route"]["kwargs"]["token"]
+        query = parse_qsl(self.scope.get("query_string", b"").decode("latin-1"))
+        self.binary_audio = BINARY_AUDIO_PARAMETER in query
         interview = await database_sync_to_async(selectors.interview_get_by_token)(token=token)
         # Accept first so the browser sees our close code and reason; a refused handshake shows none.
         await self.accept()
@@ -283,6 +289,9 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         if isinstance(frame, ErrorFrame):
             # The pipeline's errors carry English message ids; the candidate reads the interview's language.
             frame = replace(frame, message=translate(frame.message, self.language))
+        elif isinstance(frame, AiAudioChunk) and self.binary_audio:
+            await self.send(bytes_data=frame.binary())
+            return
         await self.send(text_data=json.dumps(frame.wire(), ensure_ascii=False))
 
     async def _send_quietly(self, frame: ServerFrame) -> None:

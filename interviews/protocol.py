@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import struct
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import Any, ClassVar
@@ -225,6 +226,15 @@ class AiTranscriptChunk:
         return {"type": self.type, "text": self.text, "turn": self.turn}
 
 
+# The interviewer's audio as binary frames, for a client that connects with `?audio=binary` (the
+# page does): a header (kind, turn, seq: unsigned, big-endian) and then the MP3 bytes, instead of
+# base64 in JSON (a third larger, and ~30 us of encoding per 4 KB chunk on the server).
+BINARY_AUDIO_PARAMETER = ("audio", "binary")
+BINARY_AI_AUDIO = 1  # the header's first byte: the only kind of binary frame the server sends
+_BINARY_AUDIO_HEADER = struct.Struct(">BII")
+BINARY_AUDIO_HEADER_BYTES = _BINARY_AUDIO_HEADER.size
+
+
 @dataclass(frozen=True, slots=True)
 class AiAudioChunk:
     """The next piece of the interviewer's speech (MP3), in order (`seq`) within its turn."""
@@ -237,6 +247,19 @@ class AiAudioChunk:
     def wire(self) -> dict[str, Any]:
         data = base64.b64encode(self.audio).decode("ascii")
         return {"type": self.type, "data": data, "turn": self.turn, "seq": self.seq}
+
+    def binary(self) -> bytes:
+        return _BINARY_AUDIO_HEADER.pack(BINARY_AI_AUDIO, self.turn, self.seq) + self.audio
+
+    @classmethod
+    def from_binary(cls, frame: bytes) -> AiAudioChunk:
+        """Read a binary server frame back (clients in Python: tests, benchmarks)."""
+        if len(frame) < BINARY_AUDIO_HEADER_BYTES:
+            raise ValueError(f"A binary audio frame has a {BINARY_AUDIO_HEADER_BYTES}-byte header; got {len(frame)}.")
+        kind, turn, seq = _BINARY_AUDIO_HEADER.unpack_from(frame)
+        if kind != BINARY_AI_AUDIO:
+            raise ValueError(f"Unknown binary frame kind {kind}.")
+        return cls(audio=bytes(frame[BINARY_AUDIO_HEADER_BYTES:]), turn=turn, seq=seq)
 
 
 @dataclass(frozen=True, slots=True)

@@ -339,6 +339,15 @@ def test_protocol_js_field_values_are_the_servers():
         assert protocol.parse_text_frame(frame, max_bytes=1000) == protocol.Playback(turn=0, event=event)
 
 
+def test_protocol_js_reads_the_interviewers_binary_audio_as_the_server_writes_it():
+    page = protocol_js()["BinaryAudio"]
+    assert (page["PARAMETER"], page["VALUE"]) == protocol.BINARY_AUDIO_PARAMETER
+    assert page["KIND"] == protocol.BINARY_AI_AUDIO
+    assert page["HEADER_BYTES"] == protocol.BINARY_AUDIO_HEADER_BYTES
+    frame = protocol.AiAudioChunk(audio=b"mp3", turn=7, seq=9).binary()
+    assert frame[0] == page["KIND"] and frame[page["HEADER_BYTES"] :] == b"mp3"
+
+
 # --- the socket client handles and sends all of it ---------------------------------------------
 
 

@@ -10,6 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from interviews.protocol import (
+    BINARY_AUDIO_HEADER_BYTES,
+    AiAudioChunk,
     AudioChunk,
     AudioEnd,
     EndInterview,
@@ -71,6 +73,24 @@ def test_binary_frames_are_bounded_and_not_empty():
         parse_binary_frame(b"x" * (LIMIT + 1), max_bytes=LIMIT)
     with pytest.raises(ProtocolError, match="Empty"):
         parse_binary_frame(b"", max_bytes=LIMIT)
+
+
+@given(audio=st.binary(max_size=600), turn=st.integers(0, 2**32 - 1), seq=st.integers(0, 2**32 - 1))
+def test_the_interviewers_audio_reads_back_from_its_binary_frame(audio, turn, seq):
+    chunk = AiAudioChunk(audio=audio, turn=turn, seq=seq)
+    frame = chunk.binary()
+    assert len(frame) == BINARY_AUDIO_HEADER_BYTES + len(audio)
+    assert AiAudioChunk.from_binary(frame) == chunk
+
+
+def test_a_binary_audio_frame_is_laid_out_as_the_page_reads_it():
+    """static/interviews/client.js reads byte 0 as the kind, then turn and seq big-endian."""
+    frame = AiAudioChunk(audio=b"ID3mp3", turn=0x01020304, seq=258).binary()
+    assert frame == bytes([1, 1, 2, 3, 4, 0, 0, 1, 2]) + b"ID3mp3"
+    with pytest.raises(ValueError, match="header"):
+        AiAudioChunk.from_binary(frame[:8])
+    with pytest.raises(ValueError, match="kind 2"):
+        AiAudioChunk.from_binary(b"\x02" + frame[1:])
 
 
 json_values = st.recursive(

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from interviews.audio import RECOGNITION_RATE, decode_to_pcm, wav_seconds
 from interviews.models import Interview, Turn
+from interviews.protocol import AiAudioChunk
 from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
 from interviews.testing.fakes.env import cloud_env
 from interviews.testing.fakes.openai_server import FakeOpenAI
@@ -443,6 +444,34 @@ async def test_a_hands_free_takeover_mid_answer_keeps_what_was_said(server, fake
     cut = turns[1]
     assert cut.speaker == "candidate" and cut.audio_mime == "audio/wav"
     assert 2.0 < wav_seconds(len(cut.audio.read())) <= 3.2  # the speech heard before the takeover
+
+
+# --- the interviewer's audio as binary frames --------------------------------------------------
+
+
+async def test_a_client_that_asks_for_binary_audio_hears_the_stored_speech_in_binary_frames(server):
+    """`?audio=binary`, as the page asks: the greeting's audio comes as binary frames (a 9-byte header,
+    then the MP3), in order, before its JSON `ai_audio_end`; the bytes are the speech stored for it."""
+    interview = await new_interview()
+    url = f"{server.ws_url}/ws/interview/{interview.invite_token}/?audio=binary"
+    chunks: list[AiAudioChunk] = []
+    kinds: list[str] = []
+    async with websockets.connect(url, origin=server.url, max_size=None) as ws:
+        async with asyncio.timeout(15):
+            while not kinds or kinds[-1] != "ai_audio_end":
+                raw = await ws.recv()
+                if isinstance(raw, bytes):
+                    chunks.append(AiAudioChunk.from_binary(raw))
+                    kinds.append("binary")
+                else:
+                    kinds.append(json.loads(raw)["type"])
+    assert "ai_audio_chunk" not in kinds
+    assert kinds.index("binary") > kinds.index("ai_transcript_chunk")  # subtitles lead, as before
+    turns = await turns_when(interview, lambda turns: len(turns) == 1 and bool(turns[0].audio))
+    greeting = turns[0]
+    assert [(chunk.turn, chunk.seq) for chunk in chunks] == [(greeting.index, seq) for seq in range(len(chunks))]
+    stored = await database_sync_to_async(lambda: greeting.audio.open("rb").read())()
+    assert len(chunks) > 1 and b"".join(chunk.audio for chunk in chunks) == stored
 
 
 # --- no question is lost ------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { Emitter } from "./events.js";
 import {
   AudioEndReason,
+  BinaryAudio,
   ClientMessage,
   CloseCode,
   ErrorCode,
@@ -53,7 +54,7 @@ export const ClientEvent = Object.freeze({
 
 /** Error codes of the client's own; the server's are ErrorCode in protocol.js. */
 export const ClientError = Object.freeze({
-  UNREADABLE: "bad_frame", // the server sent something that is not JSON
+  UNREADABLE: "bad_frame", // the server sent something that is neither JSON nor a BinaryAudio frame
   RECONNECT_FAILED: "reconnect_failed", // gave up reconnecting
   UNKNOWN: "error", // an error frame without a code
 });
@@ -84,9 +85,11 @@ export const Activity = Object.freeze({
 
 const RECORDER_MIME_TYPES = ["audio/webm;codecs=opus", "audio/webm", "audio/ogg;codecs=opus", "audio/mp4"];
 
+/** The interview's socket; the interviewer's audio comes as binary frames (BinaryAudio). */
 export function interviewSocketUrl(token, location = window.location) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws/interview/${encodeURIComponent(token)}/`;
+  const query = `${BinaryAudio.PARAMETER}=${BinaryAudio.VALUE}`;
+  return `${scheme}//${location.host}/ws/interview/${encodeURIComponent(token)}/?${query}`;
 }
 
 export class StreamingInterviewClient {
@@ -193,18 +196,43 @@ export class StreamingInterviewClient {
     });
   }
 
+  /** A binary frame: a piece of the interviewer's audio (BinaryAudio's header, then MP3 bytes). */
+  _onBinaryFrame(buffer) {
+    const view = new DataView(buffer);
+    if (buffer.byteLength < BinaryAudio.HEADER_BYTES || view.getUint8(0) !== BinaryAudio.KIND) {
+      this._unreadable();
+      return;
+    }
+    const audio = new Uint8Array(buffer, BinaryAudio.HEADER_BYTES);
+    this._onAiAudio({ turn: view.getUint32(1), seq: view.getUint32(5), audio });
+  }
+
+  _unreadable() {
+    this._emit(ClientEvent.ERROR, {
+      code: ClientError.UNREADABLE,
+      message: "The server sent an unreadable message.",
+      fatal: false,
+    });
+  }
+
+  /** A piece of the interviewer's speech ({turn, seq, audio: Uint8Array}), however it came. */
+  _onAiAudio(chunk) {
+    if (this.flushedTurns.has(chunk.turn)) return;
+    this._startAiTurn(chunk.turn);
+    this._emit(ClientEvent.AI_AUDIO_CHUNK, chunk);
+  }
+
   /** One frame from the server. Every ServerFrame type has its case here (tests/test_client_contract.py). */
   _onMessage(event) {
-    if (typeof event.data !== "string") return; // the server sends JSON text frames only
+    if (event.data instanceof ArrayBuffer) {
+      this._onBinaryFrame(event.data);
+      return;
+    }
     let message;
     try {
       message = JSON.parse(event.data);
     } catch {
-      this._emit(ClientEvent.ERROR, {
-        code: ClientError.UNREADABLE,
-        message: "The server sent an unreadable message.",
-        fatal: false,
-      });
+      this._unreadable();
       return;
     }
     switch (message.type) {
@@ -220,10 +248,8 @@ export class StreamingInterviewClient {
         this._startAiTurn(message.turn);
         this._emit(ClientEvent.AI_TRANSCRIPT, message);
         break;
-      case ServerFrame.AI_AUDIO_CHUNK:
-        if (this.flushedTurns.has(message.turn)) break;
-        this._startAiTurn(message.turn);
-        this._emit(ClientEvent.AI_AUDIO_CHUNK, message);
+      case ServerFrame.AI_AUDIO_CHUNK: // base64, when the URL did not ask for binary frames
+        this._onAiAudio({ turn: message.turn, seq: message.seq, audio: base64ToBytes(message.data || "") });
         break;
       case ServerFrame.AI_AUDIO_END:
         this._onAudioEnd(message);

@@ -73,7 +73,7 @@ export class DebugStats {
     });
     client.on(ClientEvent.AI_TRANSCRIPT, (message) => countTurn(stats.aiTextChunks, message.turn));
     client.on(ClientEvent.AI_AUDIO_CHUNK, (message) => {
-      if (message.data) countTurn(stats.aiAudioChunks, message.turn);
+      if (message.audio.length) countTurn(stats.aiAudioChunks, message.turn);
     });
     client.on(ClientEvent.AI_AUDIO_END, ({ turn, reason }) => {
       if (reason === AudioEndReason.WITHDRAWN) stats.withdrawnTurns.push(turn);

@@ -23,7 +23,6 @@ import {
   ClientEvent,
   Connection,
   StreamingInterviewClient,
-  base64ToBytes,
   interviewSocketUrl,
 } from "./client.js";
 import { DebugStats } from "./debug-stats.js";
@@ -237,7 +236,7 @@ function wireClient() {
   });
   client.on(ClientEvent.AI_TRANSCRIPT, (message) => transcript.interviewerSaid(message.turn, message.text || ""));
   client.on(ClientEvent.AI_AUDIO_CHUNK, (message) => {
-    if (message.data) player.appendChunk(message.turn, base64ToBytes(message.data));
+    if (message.audio.length) player.appendChunk(message.turn, message.audio);
   });
   client.on(ClientEvent.INTERVIEW_ENDED, (message) => {
     if (Array.isArray(message.history)) transcript.showHistory(message.history);

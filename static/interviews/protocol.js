@@ -17,6 +17,16 @@ export const ServerFrame = Object.freeze({
   ERROR: "error",
 });
 
+/** The interviewer's audio as binary frames, asked for in the socket's URL (`?audio=binary`): a
+ * header of HEADER_BYTES (KIND, then the turn and seq as unsigned 32-bit big-endian numbers) and the
+ * MP3 bytes, in place of `ai_audio_chunk`'s base64 (interviews/protocol.py AiAudioChunk.binary). */
+export const BinaryAudio = Object.freeze({
+  PARAMETER: "audio",
+  VALUE: "binary",
+  KIND: 1,
+  HEADER_BYTES: 9,
+});
+
 /** Messages the page sends (CLIENT_MESSAGE_TYPES); audio also goes up as binary frames. */
 export const ClientMessage = Object.freeze({
   AUDIO_CHUNK: "audio_chunk",

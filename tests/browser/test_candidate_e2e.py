@@ -220,3 +220,49 @@ def test_korean_interview_on_a_phone_with_web_audio_playback(
     expect(page.locator("#connection")).to_have_attribute("data-state", "ended")
     assert state(page, "window.__interview.stats.sessionStates") == 1
     second.close()
+
+
+# The page's socket client given frames by hand: a binary audio frame (BinaryAudio: kind 1, turn and
+# seq big-endian, then the bytes), the seed's base64 `ai_audio_chunk`, and two binary frames it cannot
+# read (another kind; a cut header). What it tells the page is returned instead of reaching it.
+FEED_AUDIO_FRAMES = """() => {
+  const client = window.__interview.client;
+  const told = [];
+  const emit = client._emit;
+  client._emit = (event, payload) => told.push([event, payload]);
+  try {
+    client._onMessage({ data: new Uint8Array([1, 0, 0, 0, 99, 0, 0, 1, 2, 73, 68, 51]).buffer });
+    client._onMessage({ data: JSON.stringify({ type: 'ai_audio_chunk', data: btoa('ID3'), turn: 99, seq: 259 }) });
+    client._onMessage({ data: new Uint8Array([2, 0, 0, 0, 99, 0, 0, 0, 0, 73]).buffer });
+    client._onMessage({ data: new Uint8Array([1, 0, 0]).buffer });
+  } finally {
+    client._emit = emit;
+  }
+  return told
+    .filter(([event]) => event === 'ai_audio_chunk' || event === 'error')
+    .map(([event, p]) => (event === 'error' ? [event, p.code] : [event, p.turn, p.seq, Array.from(p.audio)]));
+}"""
+
+
+def test_the_page_asks_for_the_interviewers_audio_in_binary_and_reads_either_form(
+    daphne_server: LiveServer, browser_context: object, fake_openai: FakeOpenAI
+) -> None:
+    from playwright.sync_api import expect
+
+    fake_openai.configure(chat_replies=[GREETING])
+    token = daphne_server.create_interview()["token"]
+    page = browser_context.new_page()
+    page.goto(f"{daphne_server.url}/i/{token}/live/")
+    page.click("#join-button")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
+    # The greeting came in binary frames (the socket's URL asks for them) and played.
+    assert state(page, "window.__interview.client.url").endswith(f"/ws/interview/{token}/?audio=binary")
+    page.wait_for_function("() => document.querySelector('#interviewer-audio').currentTime > 0.5", timeout=WAIT_MS)
+    assert state(page, "window.__interview.stats.aiAudioChunks[0]") > 1
+
+    assert page.evaluate(FEED_AUDIO_FRAMES) == [
+        ["ai_audio_chunk", 99, 258, [73, 68, 51]],
+        ["ai_audio_chunk", 99, 259, [73, 68, 51]],
+        ["error", "bad_frame"],
+        ["error", "bad_frame"],
+    ]
