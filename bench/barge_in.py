@@ -54,11 +54,12 @@ async def one_run(server, fake_openai, pcm: np.ndarray, phase_s: float) -> dict[
     import websockets
 
     from interviews.audio import RECOGNITION_RATE
-    from interviews.testing.live import frames_until, speak_in_real_time
+    from interviews.testing.live import PAGE_QUERY, frames_until, speak_in_real_time
 
     fake_openai.configure(per_token_delay_s=0.0, chat_replies=["Hello! Tell me about your work."])
     interview = server.create_interview(candidate="Bench")
-    async with websockets.connect(interview["websocket_url"], origin=server.url, max_size=None) as ws:
+    # As the page: the interviewer's audio in binary frames.
+    async with websockets.connect(interview["websocket_url"] + PAGE_QUERY, origin=server.url, max_size=None) as ws:
         await ws.recv()
         greeting = await frames_until(ws, "ai_audio_end", timeout_s=30)
         await ws.send(json.dumps({"type": "playback", "turn": greeting[-1]["turn"], "event": "ended"}))
@@ -95,8 +96,10 @@ async def one_run(server, fake_openai, pcm: np.ndarray, phase_s: float) -> dict[
 
 
 async def watch(ws, times: dict[str, float]) -> None:
+    from interviews.testing.live import server_frame
+
     while "interrupted" not in times:
-        frame = json.loads(await ws.recv())
+        frame = server_frame(await ws.recv())
         now = time.perf_counter()
         if frame["type"] == "speech_started" and frame.get("hold") and "held" not in times:
             times["held"] = now

@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from interviews.chunker import ClauseChunker, MarkerFilter  # noqa: E402 (after the project is put on sys.path)
-from interviews.protocol import BINARY_AUDIO_PARAMETER, AiAudioChunk  # noqa: E402 (after the project is put on sys.path)
 from interviews.testing.fakes.openai_server import tokenize  # noqa: E402 (after the project is put on sys.path)
 from interviews.testing.fakes.profiles import PROFILES, LatencyProfile  # noqa: E402 (after the project is put on sys.path)
 from interviews.testing.fakes.remote import RemoteFake  # noqa: E402 (after the project is put on sys.path)
+from interviews.testing.live import PAGE_QUERY, server_frame  # noqa: E402 (after the project is put on sys.path)
 
 PYTHON = sys.executable
 # daphne as the project runs it (access log without invite tokens, the app's transport limits).
@@ -483,18 +483,6 @@ def answer_frames(data: bytes, seconds: float) -> Answer:
     )
 
 
-# What the page's socket asks for: the interviewer's audio as binary frames (protocol.AiAudioChunk).
-PAGE_QUERY = "?{}={}".format(*BINARY_AUDIO_PARAMETER)
-
-
-def _frame(raw: str | bytes) -> dict[str, Any]:
-    """A server frame as JSON; a binary one (the interviewer's audio) as its ai_audio_chunk."""
-    if isinstance(raw, bytes):
-        chunk = AiAudioChunk.from_binary(raw)
-        return {"type": chunk.type, "turn": chunk.turn, "seq": chunk.seq, "bytes": len(chunk.audio)}
-    return json.loads(raw)
-
-
 async def candidate(
     *,
     session: int,
@@ -521,7 +509,7 @@ async def candidate(
         try:
             async for raw in ws:
                 clock, wall = time.perf_counter(), time.time()
-                frames.put_nowait((clock, wall, _frame(raw)))
+                frames.put_nowait((clock, wall, server_frame(raw)))
         except Exception as exc:  # closed abruptly: the waiting side reports it
             outcome.errors.append(f"read: {type(exc).__name__}: {exc}")
         finally:

@@ -20,8 +20,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from interviews.protocol import BINARY_AUDIO_PARAMETER, AiAudioChunk
+
 ROOT = Path(__file__).resolve().parents[2]  # the project (manage.py)
 START_TIMEOUT_S = 30.0
+# What the page's socket URL asks for: the interviewer's audio as binary frames (AiAudioChunk.binary).
+PAGE_QUERY = "?{}={}".format(*BINARY_AUDIO_PARAMETER)
+
+
+def server_frame(raw: str | bytes) -> dict[str, Any]:
+    """A server frame as a client reads it: JSON, or a binary frame of the interviewer's audio as
+    its `ai_audio_chunk` (the MP3 bytes under "audio")."""
+    if isinstance(raw, bytes):
+        chunk = AiAudioChunk.from_binary(raw)
+        return {"type": chunk.type, "turn": chunk.turn, "seq": chunk.seq, "audio": chunk.audio}
+    frame: dict[str, Any] = json.loads(raw)
+    return frame
 
 
 def free_port() -> int:
@@ -167,7 +181,7 @@ async def frames_until(ws: Any, kind: str, *, timeout_s: float = 15.0) -> list[d
     frames = []
     async with asyncio.timeout(timeout_s):
         while True:
-            frame = json.loads(await ws.recv())
+            frame = server_frame(await ws.recv())
             frames.append(frame)
             if frame["type"] in (kind, "interview_ended"):
                 return frames
