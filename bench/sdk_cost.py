@@ -117,13 +117,17 @@ async def measure(fakes: Fakes, calls: int, *, split: bool = False) -> dict[str,
         async for _ in tts.stream("You said: I built a payments service in Go.", voice=voice):
             chunks += 1
 
-    await per_call("STT (OpenAI SDK, 3 s WebM)", do_stt)
-    tokens = 0
-    await per_call("chat stream (OpenAI SDK)", do_chat)
-    results["chat tokens/call"] = tokens / calls
-    chunks = 0
-    await per_call("TTS stream (ElevenLabs SDK)", do_tts)
-    results["TTS chunks/call"] = chunks / calls
+    try:
+        await per_call("STT (OpenAI SDK, 3 s WebM)", do_stt)
+        tokens = 0
+        await per_call("chat stream (OpenAI SDK)", do_chat)
+        results["chat tokens/call"] = tokens / calls
+        chunks = 0
+        await per_call("TTS stream (ElevenLabs SDK)", do_tts)
+        results["TTS chunks/call"] = chunks / calls
+    finally:  # the clients' connections, closed before the loop ends
+        await client.close()
+        await tts.aclose()
 
     piece = os.urandom(4096)
     cpu = time.process_time()
