@@ -31,7 +31,7 @@ from interviews.protocol import AiAudioChunk
 from interviews.testing.fakes.elevenlabs_server import FakeElevenLabs
 from interviews.testing.fakes.env import cloud_env
 from interviews.testing.fakes.openai_server import FakeOpenAI
-from interviews.testing.live import LiveServer, speak_in_real_time
+from interviews.testing.live import PAGE_QUERY, LiveServer, server_frame, speak_in_real_time
 from interviews.testing.webm import make_test_webm, webm_chunks
 from interviews.turn_taking import STREAM_TIMESLICE_S, EndpointConfig
 from tests.factories import make_interview, make_template
@@ -453,18 +453,17 @@ async def test_a_client_that_asks_for_binary_audio_hears_the_stored_speech_in_bi
     """`?audio=binary`, as the page asks: the greeting's audio comes as binary frames (a 9-byte header,
     then the MP3), in order, before its JSON `ai_audio_end`; the bytes are the speech stored for it."""
     interview = await new_interview()
-    url = f"{server.ws_url}/ws/interview/{interview.invite_token}/?audio=binary"
+    url = f"{server.ws_url}/ws/interview/{interview.invite_token}/{PAGE_QUERY}"
     chunks: list[AiAudioChunk] = []
     kinds: list[str] = []
     async with websockets.connect(url, origin=server.url, max_size=None) as ws:
         async with asyncio.timeout(15):
             while not kinds or kinds[-1] != "ai_audio_end":
                 raw = await ws.recv()
+                frame = server_frame(raw)
                 if isinstance(raw, bytes):
-                    chunks.append(AiAudioChunk.from_binary(raw))
-                    kinds.append("binary")
-                else:
-                    kinds.append(json.loads(raw)["type"])
+                    chunks.append(AiAudioChunk(audio=frame["audio"], turn=frame["turn"], seq=frame["seq"]))
+                kinds.append("binary" if isinstance(raw, bytes) else frame["type"])
     assert "ai_audio_chunk" not in kinds
     assert kinds.index("binary") > kinds.index("ai_transcript_chunk")  # subtitles lead, as before
     turns = await turns_when(interview, lambda turns: len(turns) == 1 and bool(turns[0].audio))

@@ -244,6 +244,21 @@ FEED_AUDIO_FRAMES = """() => {
 }"""
 
 
+# Counts the binary frames that reach the page's sockets (before the page's own code runs).
+COUNT_BINARY_FRAMES = """(() => {
+  const Native = window.WebSocket;
+  window.__binaryFrames = 0;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (typeof event.data !== 'string') window.__binaryFrames += 1;
+      });
+    }
+  };
+})()"""
+
+
 def test_the_page_asks_for_the_interviewers_audio_in_binary_and_reads_either_form(
     daphne_server: LiveServer, browser_context: object, fake_openai: FakeOpenAI
 ) -> None:
@@ -252,13 +267,16 @@ def test_the_page_asks_for_the_interviewers_audio_in_binary_and_reads_either_for
     fake_openai.configure(chat_replies=[GREETING])
     token = daphne_server.create_interview()["token"]
     page = browser_context.new_page()
+    page.add_init_script(COUNT_BINARY_FRAMES)
     page.goto(f"{daphne_server.url}/i/{token}/live/")
     page.click("#join-button")
     expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=WAIT_MS)
     # The greeting came in binary frames (the socket's URL asks for them) and played.
     assert state(page, "window.__interview.client.url").endswith(f"/ws/interview/{token}/?audio=binary")
     page.wait_for_function("() => document.querySelector('#interviewer-audio').currentTime > 0.5", timeout=WAIT_MS)
-    assert state(page, "window.__interview.stats.aiAudioChunks[0]") > 1
+    # Read at one moment: every audio chunk the page counted came in a binary frame.
+    binary, chunks = state(page, "[window.__binaryFrames, window.__interview.stats.aiAudioChunks[0]]")
+    assert binary == chunks > 1
 
     assert page.evaluate(FEED_AUDIO_FRAMES) == [
         ["ai_audio_chunk", 99, 258, [73, 68, 51]],
