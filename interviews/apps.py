@@ -36,7 +36,11 @@ class InterviewsConfig(AppConfig):
             ",".join(chosen["tts"]),
         )
         from interviews.pipeline.listening import LISTENING
+        from interviews.provider_settings import provider_settings
+        from interviews.providers.registry import import_providers
 
+        # Before the server takes sessions, and before start-up's objects are frozen (asgi.py).
+        import_providers(provider_settings())
         LISTENING.configure(processes=settings.INTERVIEW["LISTENING_PROCESSES"])
         if settings.WARM_PROVIDERS:
             # Load local models off the main thread so the server starts listening at once.
@@ -68,7 +72,7 @@ def _warm() -> None:
     from interviews.consumers import live_session_count
     from interviews.heap import freeze_start_up
 
-    if live_session_count() == 0:  # the SDKs and models warming imported: keep them for good too
+    if live_session_count() == 0:  # what loading the models made: keep it for good too
         freeze_start_up()
 
 

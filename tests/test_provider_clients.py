@@ -6,8 +6,14 @@ per loop."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from unittest.mock import ANY
@@ -16,9 +22,10 @@ import pytest
 
 from interviews.provider_settings import configured_providers, fresh_providers, provider_settings
 from interviews.providers.base import InterviewContext, Message, Voice
-from interviews.providers.registry import get_structured_model
+from interviews.providers.registry import get_structured_model, openai_client
 from tests.fakes.fixtures import CloudProviders
 
+ROOT = Path(__file__).resolve().parent.parent
 ANSWER = (Path(__file__).parent / "fixtures" / "answer_en.webm").read_bytes()
 MESSAGES = [Message(role="system", content="You interview."), Message(role="user", content="Hello.")]
 CONTEXT = InterviewContext(title="Backend Engineer", role="Backend Engineer", language="en")
@@ -79,3 +86,80 @@ def test_the_openai_stages_and_the_evaluation_share_one_client_per_loop(cloud_pr
     assert again is providers  # the same set on the same loop
     second, _, _, _ = asyncio.run(clients())
     assert second is not first  # a client belongs to one loop
+
+
+# A fresh interpreter started as a server is (`daphne` in its command line; no warm-up thread), with
+# the given environment's providers: which of their modules start-up imported, and whether what they
+# made is frozen out of the collector's sight (gc.get_objects() does not list frozen objects).
+START_UP = textwrap.dedent(
+    """
+    import gc, os, sys
+    sys.argv = ["daphne"]
+    os.environ["DJANGO_SETTINGS_MODULE"] = "interview_project.settings"
+    import interview_project.asgi  # noqa: F401 (the server's entry point: setup, then the freeze)
+    tracked = {id(o) for o in gc.get_objects()}
+    for name in sys.argv[1:] or ["openai.resources.chat.chat", "openai.resources.audio.audio", "elevenlabs"]:
+        module = sys.modules.get(name)
+        print(name, "missing" if module is None else "tracked" if id(vars(module)) in tracked else "frozen")
+    print("local_stt", "interviews.providers.local_stt" in sys.modules)
+    """
+)
+
+
+def start_up(env: dict[str, str]) -> list[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.endswith(("_API_KEY", "_PROVIDER", "_BASE_URL"))}
+    done = subprocess.run(
+        [sys.executable, "-c", START_UP],
+        cwd=ROOT,
+        env={**clean, **env, "WARM_PROVIDERS": "false", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_a_server_imports_its_cloud_sdks_before_sessions_and_freezes_them():
+    # Imported later, by the warm-up thread, they held the first sessions on the import lock (~1 s),
+    # the SDK's resources were imported in a candidate's first turn, and when sessions were live by
+    # the time warm-up ended, nothing they made was frozen: full collections took ~110 ms, not ~30.
+    lines = start_up({"OPENAI_API_KEY": "k", "ELEVENLABS_API_KEY": "k"})
+    assert lines == [
+        "openai.resources.chat.chat frozen",
+        "openai.resources.audio.audio frozen",
+        "elevenlabs frozen",
+        "local_stt False",
+    ]
+
+
+def test_a_server_on_the_local_engines_imports_no_cloud_sdk():
+    assert start_up({}) == [
+        "openai.resources.chat.chat missing",
+        "openai.resources.audio.audio missing",
+        "elevenlabs missing",
+        "local_stt True",
+    ]
+
+
+@pytest.mark.parametrize("stage", ["stt", "llm", "tts"])
+def test_the_modules_imported_at_start_up_are_those_the_providers_come_from(stage: str, settings: Any):
+    from interviews.providers.registry import PROVIDER_MODULES, ProviderSettings, _build_llm, _build_stt, _build_tts
+
+    assert set(PROVIDER_MODULES[stage]) == set(settings.PROVIDER_CHOICES[stage])
+
+    builders = {"stt": _build_stt, "llm": _build_llm}
+
+    async def built() -> dict[str, str]:
+        modules = {}
+        for name in PROVIDER_MODULES[stage]:
+            chosen: dict[str, Any] = {stage: (name,)}
+            config = replace(ProviderSettings(openai_api_key="k", elevenlabs_api_key="k"), **chosen)
+            client = functools.cache(functools.partial(openai_client, config))
+            provider = _build_tts(name, config) if stage == "tts" else builders[stage](name, config, client)
+            modules[name] = type(provider).__module__
+            if (close := getattr(provider, "aclose", None)) is not None:
+                await close()
+        return modules
+
+    assert asyncio.run(built()) == PROVIDER_MODULES[stage]

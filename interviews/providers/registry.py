@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import logging
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
@@ -189,6 +190,27 @@ def openai_client(config: ProviderSettings) -> Any:
 
 
 OpenAIClient = Callable[[], Any]  # the AsyncOpenAI client a set's OpenAI stages share, made on first use
+
+
+# Where each stage's providers live, by name (the modules `_build_*` import them from).
+PROVIDER_MODULES: dict[str, dict[str, str]] = {
+    "stt": {"openai": "interviews.providers.openai", "local": "interviews.providers.local_stt"},
+    "llm": {"openai": "interviews.providers.openai", "local": "interviews.providers.local_llm"},
+    "tts": {"elevenlabs": "interviews.providers.elevenlabs", "local": "interviews.providers.local_tts"},
+}
+
+
+def import_providers(config: ProviderSettings) -> list[str]:
+    """Blocking: import the configured providers' modules (for the cloud SDKs ~1 s of one core), and
+    return their names. A server does this before it takes sessions: imported later, by its warm-up
+    thread, they held the first sessions on the import lock for ~1 s, and what they made was never
+    frozen out of the garbage collector's full collections when sessions were live by then
+    (interviews/heap.py; BENCHMARKS.md #22)."""
+    stages = (("stt", config.stt), ("llm", config.llm), ("tts", config.tts))
+    modules = list(dict.fromkeys(PROVIDER_MODULES[stage][name] for stage, chosen in stages for name in chosen))
+    for module in modules:
+        importlib.import_module(module)
+    return modules
 
 
 def _build_stt(name: str, config: ProviderSettings, client: OpenAIClient) -> SpeechToText:
