@@ -7,6 +7,9 @@ moment the pause reaches TurnConfig.assess_after_s, so the times below are the d
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
@@ -90,6 +93,41 @@ def test_the_loaded_model_leaves_numpy_one_blas_thread(turn_model):
     blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
     assert blas, "numpy's BLAS is not visible to threadpoolctl"
     assert [pool["num_threads"] for pool in blas] == [1] * len(blas)
+
+
+# In a fresh interpreter: a thread sits in the dynamic loader's list walk (dl_iterate_phdr), holding
+# the loader's lock, as a thread whose callback waits for the GIL does; meanwhile BLAS is limited to
+# one thread, as the server's warm-up thread does when it loads the model. threadpoolctl 3.6 walked
+# that list itself with a Python callback, and waited here: in a server, where the other thread was
+# a session's holding the GIL while it loaded a library, neither went on (a fresh server that took
+# no connection, bench/load.py --servers 2).
+LOADER_LOCK_HELD = textwrap.dedent(
+    """
+    import ctypes, threading
+    import numpy
+    from threadpoolctl import threadpool_limits
+
+    CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p)
+    inside, release = threading.Event(), threading.Event()
+
+    def walking(info, size, data):
+        inside.set()
+        release.wait()
+        return 1
+
+    callback = CALLBACK(walking)
+    threading.Thread(target=ctypes.CDLL("libc.so.6").dl_iterate_phdr, args=(callback, None), daemon=True).start()
+    assert inside.wait(10)
+    with threadpool_limits(limits=1, user_api="blas"):
+        print("limited")
+    release.set()
+    """
+)
+
+
+def test_blas_is_limited_while_another_thread_holds_the_loaders_lock():
+    done = subprocess.run([sys.executable, "-c", LOADER_LOCK_HELD], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["limited"], done.stderr
 
 
 async def test_a_finished_answer_is_answered_after_a_short_pause(said, turn_model):
