@@ -6,7 +6,8 @@ ai_audio_end before the next. Providers are the HTTP fakes with the `realistic` 
 runs `--repeats` times, each on a fresh daphne process; the table reports the median over repeats and
 the spread (min-max). With `--servers 2 --postgres --redis` the load is split over two daphne
 processes sharing a dedicated PostgreSQL database and Redis. With `--profile-level N` a py-spy profile
-of (the first) daphne is recorded during one extra run at N sessions.
+of (the first) daphne is recorded during one extra run at N sessions. When sessions fail, each
+server's log and its threads' stacks (py-spy) are kept in a directory the output names.
 
     .venv/bin/python bench/load.py --levels 1,10,50,100,200 --repeats 3 --out bench/results/load-1proc.json
     .venv/bin/python bench/load.py --servers 2 --postgres --redis --levels 100,200 --repeats 3
@@ -20,8 +21,10 @@ import asyncio
 import contextlib
 import json
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -188,6 +191,8 @@ def one_run(
         loop_lag = [p.loop_lag() for p in procs]
         ws_events = {k: v for p in procs for k, v in p.ws_events().items()}
         logs = [e for p in procs for e in p.log_errors()]
+        if any(o.errors for o in outcomes):
+            keep_failed_run(procs)
     openai_records, tts_records = fakes.records()
     stored = db.turns([i["id"] for i in interviews])
     samples = [s for o in outcomes for s in o.samples]
@@ -230,6 +235,29 @@ def one_run(
         "server_log_tail": logs if session_errors else [],
         "summary": summarise(samples),
     }
+
+
+def keep_failed_run(procs: list[Server]) -> Path:
+    """A run whose sessions failed: each server's whole log and, while it still runs, its threads'
+    stacks (py-spy dump, native frames too), in a directory that outlives the run. A server that
+    hangs writes no error to its log; its stacks say where it waits."""
+    kept = Path(tempfile.mkdtemp(prefix="bench-failed-run-"))
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    for number, proc in enumerate(procs):
+        shutil.copy(proc.log_path, kept / f"server-{number}.log")
+        stacks = []
+        # Native frames need the process suspended; one that cannot be (e.g. stopped) is read as it runs.
+        for options in (["--native"], ["--nonblocking"]):
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                dump = subprocess.run(
+                    [py_spy, "dump", *options, "--pid", str(proc.pid)], capture_output=True, text=True, timeout=60
+                )
+                stacks.append(dump.stdout + dump.stderr)
+                if dump.returncode == 0:
+                    break
+        (kept / f"server-{number}-stacks.txt").write_text("\n".join(stacks))
+    print(f"  sessions failed: the servers' logs and stacks are kept in {kept}", flush=True)
+    return kept
 
 
 def _median(values: list[float | None]) -> float | None:
