@@ -200,17 +200,15 @@ PROVIDER_MODULES: dict[str, dict[str, str]] = {
 }
 
 
-def import_providers(config: ProviderSettings) -> list[str]:
-    """Blocking: import the configured providers' modules (for the cloud SDKs ~1 s of one core), and
-    return their names. A server does this before it takes sessions: imported later, by its warm-up
-    thread, they held the first sessions on the import lock for ~1 s, and what they made was never
-    frozen out of the garbage collector's full collections when sessions were live by then
-    (interviews/heap.py; BENCHMARKS.md #22)."""
-    stages = (("stt", config.stt), ("llm", config.llm), ("tts", config.tts))
-    modules = list(dict.fromkeys(PROVIDER_MODULES[stage][name] for stage, chosen in stages for name in chosen))
-    for module in modules:
-        importlib.import_module(module)
-    return modules
+def import_providers(config: ProviderSettings) -> None:
+    """Blocking: import the configured providers' modules (for the cloud SDKs ~1 s of one core). A
+    server does this before it takes sessions: imported later, by its warm-up thread, they held the
+    first sessions on the import lock for ~1 s, and what they made was never frozen out of the
+    garbage collector's full collections when sessions were live by then (interviews/heap.py;
+    BENCHMARKS.md #22)."""
+    for stage, chosen in (("stt", config.stt), ("llm", config.llm), ("tts", config.tts)):
+        for name in chosen:
+            importlib.import_module(PROVIDER_MODULES[stage][name])  # a second import is a dict lookup
 
 
 def _build_stt(name: str, config: ProviderSettings, client: OpenAIClient) -> SpeechToText:
